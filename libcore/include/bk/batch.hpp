@@ -1,0 +1,117 @@
+// Record batches: the unit every kernel works on.
+//
+// A batch is a columnar block of rows. Each column has one type, a validity bitmap
+// and a value vector for that type (int64 for bool/int64/timestamp, double for
+// float64, offsets + bytes for string/json). Values of a null row hold a default so
+// that row i is always at index i.
+//
+// Columns widen as values arrive (readers see one record at a time):
+//   null + T -> T;  int64 + float64 -> float64;  any other mix -> string
+// A column that becomes string keeps every earlier value as its text.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bk {
+
+enum class Type : uint8_t { Null = 0, Bool = 1, Int64 = 2, Float64 = 3, String = 4, Timestamp = 5, Json = 6 };
+
+std::string_view type_name(Type t);
+bool parse_type_name(std::string_view name, Type& out);
+
+class Bitmap {
+ public:
+  int64_t size() const { return size_; }
+  bool get(int64_t i) const { return (words_[i >> 6] >> (i & 63)) & 1; }
+  void set(int64_t i, bool v) {
+    uint64_t m = uint64_t(1) << (i & 63);
+    if (v) words_[i >> 6] |= m; else words_[i >> 6] &= ~m;
+  }
+  void push_back(bool v) {
+    if ((size_ & 63) == 0) words_.push_back(0);
+    if (v) words_[size_ >> 6] |= uint64_t(1) << (size_ & 63);
+    ++size_;
+  }
+  void pop_back() {
+    --size_;
+    set(size_, false);
+    if ((size_ & 63) == 0) words_.pop_back();
+  }
+  void resize(int64_t n, bool v);
+  int64_t count() const;  // number of set bits
+  const std::vector<uint64_t>& words() const { return words_; }
+  void reserve(int64_t n) { words_.reserve((n + 63) / 64); }
+
+ private:
+  std::vector<uint64_t> words_;
+  int64_t size_ = 0;
+};
+
+struct Column {
+  Type type = Type::Null;
+  Bitmap valid;
+  std::vector<int64_t> ints;     // Bool (0/1), Int64, Timestamp (µs since epoch, UTC)
+  std::vector<double> floats;    // Float64
+  std::vector<uint64_t> offsets{0};  // String, Json: value i is bytes[offsets[i], offsets[i+1])
+  std::string bytes;
+
+  int64_t size() const { return valid.size(); }
+  bool is_null(int64_t i) const { return !valid.get(i); }
+  std::string_view str(int64_t i) const {
+    return std::string_view(bytes.data() + offsets[i], offsets[i + 1] - offsets[i]);
+  }
+
+  // Appends with widening (see the top of this file).
+  void append_null();
+  void append_bool(bool v);
+  void append_int(int64_t v);
+  void append_double(double v);
+  void append_string(std::string_view v);
+  void append_json(std::string_view v);
+  void append_timestamp(int64_t micros);
+  void pop_back();
+
+  // Appends row `i` of `src` (same or wider type handled by the append rules).
+  void append_from(const Column& src, int64_t i);
+  // A column of `n` nulls.
+  static Column nulls(int64_t n);
+  // Turns the column into strings, each value becoming its text.
+  void to_strings();
+  void to_floats();
+
+ private:
+  void become(Type t);  // first non-null value decides the type
+};
+
+// The text of a value as the writers print it (floats shortest, with ".0" when integral).
+void append_value_text(std::string& out, const Column& c, int64_t i);
+
+struct Batch {
+  std::vector<std::string> names;
+  std::vector<Column> columns;
+  int64_t rows = 0;
+  int time_field = -1;  // the event-time column, if any
+
+  // Where the rows came from, for messages.
+  std::string source;
+  int64_t first_line = 1;   // line of the first row in `source`
+  int64_t line_count = 0;   // lines the block spanned (to number the next block)
+  std::vector<int64_t> lines;  // optional: the line of each row, relative to first_line
+
+  // A reader that hit bad input keeps the rows before it and records the error here.
+  std::exception_ptr error;
+
+  int64_t find(std::string_view name) const;
+  Column& add_column(std::string name, Column c);
+};
+
+// The rows of `b` reordered to `names` (a missing field becomes a null column).
+Batch select_columns(Batch&& b, const std::vector<std::string>& names);
+// Keeps the first n rows.
+void truncate_rows(Batch& b, int64_t n);
+
+}  // namespace bk

@@ -1,0 +1,28 @@
+// bk-cat: the adapter. Any input format to any output format, with field selection
+// and a row limit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bk/pipeline.hpp"
+#include "bk/read.hpp"
+
+namespace bk {
+
+struct CatOptions {
+  std::vector<std::string> inputs;
+  ReadOptions read;
+  Format output_format = Format::Ndjson;
+  std::string output;               // "" or "-": stdout
+  std::vector<std::string> select;  // empty: every field
+  int64_t head = -1;                // -1: no limit
+};
+
+// Splits "a, b,c" into field names (blanks trimmed); throws a usage error naming `flag`.
+std::vector<std::string> parse_field_list(const std::string& text, const std::string& flag);
+
+void run_cat(Context& ctx, const CatOptions& opts);
+
+}  // namespace bk

@@ -1,0 +1,62 @@
+// Bytes in and bytes out: input listing, gzip detection, atomic output files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bk {
+
+// One input: a path, or "-" for standard input.
+struct InputFile {
+  std::string path;
+  std::string display;  // what messages call it ("-" reads as "<stdin>")
+  int64_t size = -1;    // bytes on disk, when known
+};
+
+// Expands command-line inputs: files as given, directories into every data file
+// under them in path order (names starting with '_' or '.' are metadata, skipped),
+// no argument into standard input. A missing path is an error.
+std::vector<InputFile> expand_inputs(const std::vector<std::string>& args);
+
+// A sequential byte stream. read() returns 0 only at the end.
+class ByteReader {
+ public:
+  virtual ~ByteReader() = default;
+  virtual size_t read(char* dst, size_t n) = 0;
+  // Raw (compressed) bytes consumed so far, for progress.
+  virtual int64_t raw_bytes() const = 0;
+};
+
+// Opens an input; gzip (by its magic bytes, concatenated members included) is
+// decompressed on the fly.
+std::unique_ptr<ByteReader> open_input(const InputFile& in);
+
+// An output: standard output, or a file written under a temporary name in the same
+// folder and renamed into place by commit(). Without commit() the file never appears.
+class Output {
+ public:
+  explicit Output(const std::string& path);  // "" or "-": standard output
+  ~Output();
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+
+  void write(const char* data, size_t n);
+  void write(const std::string& s) { write(s.data(), s.size()); }
+  void flush();
+  void commit();
+  bool is_terminal() const;
+  const std::string& name() const { return display_; }
+
+ private:
+  int fd_ = 1;
+  std::string path_, tmp_, display_;
+  std::string buf_;
+  bool committed_ = false;
+};
+
+// Writes everything; EPIPE becomes bk::BrokenPipe, other failures bk::Error.
+void write_all(int fd, const char* data, size_t n, const std::string& name);
+
+}  // namespace bk

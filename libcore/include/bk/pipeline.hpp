@@ -1,0 +1,52 @@
+// The batch pipeline every tool runs: read → parse → transform → write.
+//
+//   1. read      serial, in order   cut the inputs into raw blocks (BlockReader)
+//   2. parse     parallel           raw block → Batch; then the tool's map()
+//   3. order     serial, in order   number lines, surface errors, --head, writer.prepare()
+//   4. encode    parallel           writer.encode()
+//   5. emit      serial, in order   writer.emit()
+//
+// Output order is input order whatever the thread count, and block boundaries depend
+// only on the input and the block size, never on timing, so output is byte-identical
+// for any -j. No stage throws across oneTBB: a failure is stored in its work item and
+// raised by stage 5 in input order, after every earlier batch was written, so the
+// error reported is always the first one in the input.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bk/batch.hpp"
+#include "bk/io.hpp"
+#include "bk/read.hpp"
+#include "bk/write.hpp"
+
+namespace bk {
+
+// Counters shown by the progress line and reported by --stats.
+struct Counters {
+  std::atomic<int64_t> bytes_read{0};   // raw input bytes consumed
+  std::atomic<int64_t> bytes_total{-1}; // known input size, -1 when unknown (a pipe)
+  std::atomic<int64_t> rows_in{0};
+  std::atomic<int64_t> rows_out{0};
+};
+
+struct Context {
+  std::string tool = "bk";
+  int threads = 0;                   // 0: every core
+  int64_t block_bytes = 1 << 20;     // target size of a raw block
+  Counters counters;
+};
+
+struct PipelineSpec {
+  std::function<void(Batch&)> map;  // parallel, per batch
+  int64_t limit = -1;               // keep at most this many rows (--head)
+};
+
+void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const ReadOptions& ropts,
+                  const PipelineSpec& spec, Writer& writer);
+
+}  // namespace bk

@@ -1,0 +1,39 @@
+// Writers: batches → NDJSON, CSV, TSV (and, later, chunk files).
+//
+// A writer works in three steps so the pipeline can run the costly one in
+// parallel: prepare() sees each batch in input order (fixes the CSV header, checks
+// it), encode() turns a batch into bytes on any thread, emit() writes the bytes in
+// input order. finish() runs once after the last batch.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bk/batch.hpp"
+#include "bk/io.hpp"
+#include "bk/read.hpp"
+
+namespace bk {
+
+class Writer {
+ public:
+  virtual ~Writer() = default;
+  virtual void prepare(Batch& b) {}
+  virtual void encode(const Batch& b, std::string& out) const = 0;
+  virtual void emit(const Batch& b, const std::string& bytes) { out_.write(bytes); }
+  virtual void finish() {}
+
+ protected:
+  explicit Writer(Output& out) : out_(out) {}
+  Output& out_;
+};
+
+std::unique_ptr<Writer> make_writer(Format f, Output& out);
+
+// One batch as NDJSON / CSV / TSV text (the header row not included).
+void encode_ndjson(const Batch& b, std::string& out);
+void encode_delimited(const Batch& b, char delim, std::string& out);
+void encode_delimited_header(const std::vector<std::string>& names, char delim, std::string& out);
+
+}  // namespace bk

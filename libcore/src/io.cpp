@@ -1,0 +1,267 @@
+#include "bk/io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "bk/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace bk {
+
+static bool is_metadata_name(const std::string& name) {
+  return !name.empty() && (name[0] == '_' || name[0] == '.');
+}
+
+static void walk_dir(const fs::path& dir, std::vector<InputFile>& out) {
+  std::vector<fs::directory_entry> entries;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    entries.push_back(*it);
+  if (ec) throw Error(concat("cannot list directory: ", ec.message())).at(dir.string());
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.path().filename().string() < b.path().filename().string(); });
+  for (const auto& e : entries) {
+    if (is_metadata_name(e.path().filename().string())) continue;
+    if (e.is_directory()) {
+      walk_dir(e.path(), out);
+    } else if (e.is_regular_file()) {
+      out.push_back({e.path().string(), e.path().string(), static_cast<int64_t>(e.file_size())});
+    }
+  }
+}
+
+std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) {
+  std::vector<InputFile> out;
+  if (args.empty()) return {{"-", "<stdin>", -1}};
+  for (const auto& a : args) {
+    if (a == "-") {
+      out.push_back({"-", "<stdin>", -1});
+      continue;
+    }
+    std::error_code ec;
+    auto st = fs::status(a, ec);
+    if (ec || !fs::exists(st))
+      throw Error("no such file or directory", "check the path").at(a);
+    if (fs::is_directory(st)) {
+      walk_dir(a, out);
+    } else {
+      out.push_back({a, a, fs::is_regular_file(st) ? static_cast<int64_t>(fs::file_size(a, ec)) : -1});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+class FdReader : public ByteReader {
+ public:
+  FdReader(int fd, std::string name, bool owned) : fd_(fd), name_(std::move(name)), owned_(owned) {}
+  ~FdReader() override {
+    if (owned_) ::close(fd_);
+  }
+  size_t read(char* dst, size_t n) override {
+    for (;;) {
+      ssize_t r = ::read(fd_, dst, n);
+      if (r >= 0) {
+        raw_ += r;
+        return static_cast<size_t>(r);
+      }
+      if (errno == EINTR) continue;
+      throw Error(concat("read failed: ", std::strerror(errno))).at(name_);
+    }
+  }
+  int64_t raw_bytes() const override { return raw_; }
+
+ private:
+  int fd_;
+  std::string name_;
+  bool owned_;
+  int64_t raw_ = 0;
+};
+
+// Reads the first bytes of a stream and then replays them: lets us sniff gzip magic
+// on a pipe without seeking.
+class PrefixReader : public ByteReader {
+ public:
+  PrefixReader(std::unique_ptr<ByteReader> inner, std::string prefix)
+      : inner_(std::move(inner)), prefix_(std::move(prefix)) {}
+  size_t read(char* dst, size_t n) override {
+    if (pos_ < prefix_.size()) {
+      size_t k = std::min(n, prefix_.size() - pos_);
+      std::memcpy(dst, prefix_.data() + pos_, k);
+      pos_ += k;
+      return k;
+    }
+    return inner_->read(dst, n);
+  }
+  int64_t raw_bytes() const override { return inner_->raw_bytes(); }
+
+ private:
+  std::unique_ptr<ByteReader> inner_;
+  std::string prefix_;
+  size_t pos_ = 0;
+};
+
+class GzipReader : public ByteReader {
+ public:
+  GzipReader(std::unique_ptr<ByteReader> inner, std::string name)
+      : inner_(std::move(inner)), name_(std::move(name)), in_(1 << 18, '\0') {
+    std::memset(&z_, 0, sizeof z_);
+    if (inflateInit2(&z_, 15 + 16) != Z_OK) throw Error("cannot start gzip decoder").at(name_);
+  }
+  ~GzipReader() override { inflateEnd(&z_); }
+
+  size_t read(char* dst, size_t n) override {
+    if (done_ || n == 0) return 0;
+    auto* out = reinterpret_cast<Bytef*>(dst);
+    z_.next_out = out;
+    z_.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    while (z_.next_out == out) {  // until this call has produced something
+      if (z_.avail_in == 0) {
+        size_t got = inner_->read(in_.data(), in_.size());
+        if (got == 0) {
+          if (member_started_) throw Error("truncated gzip data", "the file was cut short; fetch it again").at(name_);
+          done_ = true;
+          return 0;
+        }
+        z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+        z_.avail_in = static_cast<uInt>(got);
+      }
+      if (!member_started_) {
+        // Concatenated members: each must start with the gzip magic.
+        if (z_.next_in[0] != 0x1f)
+          throw Error("unexpected bytes after the end of gzip data", "the file is not a valid gzip stream").at(name_);
+        member_started_ = true;
+      }
+      int r = inflate(&z_, Z_NO_FLUSH);
+      if (r == Z_STREAM_END) {
+        member_started_ = false;
+        inflateReset(&z_);
+      } else if (r != Z_OK && r != Z_BUF_ERROR) {
+        throw Error(concat("corrupt gzip data (", z_.msg ? z_.msg : "zlib error", ")"), "the file is damaged").at(name_);
+      }
+    }
+    return reinterpret_cast<char*>(z_.next_out) - dst;
+  }
+  int64_t raw_bytes() const override { return inner_->raw_bytes(); }
+
+ private:
+  std::unique_ptr<ByteReader> inner_;
+  std::string name_;
+  std::string in_;
+  z_stream z_;
+  bool member_started_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteReader> open_input(const InputFile& in) {
+  std::unique_ptr<ByteReader> r;
+  if (in.path == "-") {
+    r = std::make_unique<FdReader>(0, in.display, false);
+  } else {
+    int fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(concat("cannot open: ", std::strerror(errno))).at(in.display);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    r = std::make_unique<FdReader>(fd, in.display, true);
+  }
+  std::string head(2, '\0');
+  size_t got = 0;
+  while (got < 2) {
+    size_t k = r->read(head.data() + got, 2 - got);
+    if (k == 0) break;
+    got += k;
+  }
+  head.resize(got);
+  bool gz = got == 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b;
+  r = std::make_unique<PrefixReader>(std::move(r), std::move(head));
+  if (gz) r = std::make_unique<GzipReader>(std::move(r), in.display);
+  return r;
+}
+
+void write_all(int fd, const char* data, size_t n, const std::string& name) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE) throw BrokenPipe();
+      throw Error(concat("write failed: ", std::strerror(errno)), errno == ENOSPC ? "free some disk space" : "").at(name);
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+Output::Output(const std::string& path) {
+  if (path.empty() || path == "-") {
+    display_ = "<stdout>";
+    return;
+  }
+  path_ = path;
+  display_ = path;
+  fs::path p(path);
+  std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+  tmp_ = (fs::path(dir) / ("." + p.filename().string() + ".tmp-XXXXXX")).string();
+  fd_ = ::mkstemp(tmp_.data());
+  if (fd_ < 0) throw Error(concat("cannot create output: ", std::strerror(errno)), "check that the folder exists and is writable").at(path);
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd_, 0666 & ~mask);
+}
+
+Output::~Output() {
+  if (path_.empty()) {
+    // Standard output keeps what was written before an error (the records before a bad one).
+    try {
+      flush();
+    } catch (...) {
+    }
+    return;
+  }
+  if (!committed_) {
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+  }
+}
+
+void Output::write(const char* data, size_t n) {
+  if (buf_.size() + n > (1 << 20)) {
+    flush();
+    if (n > (1 << 19)) {
+      write_all(fd_, data, n, display_);
+      return;
+    }
+  }
+  buf_.append(data, n);
+}
+
+void Output::flush() {
+  if (!buf_.empty()) write_all(fd_, buf_.data(), buf_.size(), display_);
+  buf_.clear();
+}
+
+void Output::commit() {
+  flush();
+  if (path_.empty() || committed_) return;
+  if (::close(fd_) != 0) throw Error(concat("write failed: ", std::strerror(errno))).at(display_);
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp_.c_str());
+    committed_ = true;
+    throw Error(concat("cannot rename into place: ", std::strerror(e))).at(display_);
+  }
+  committed_ = true;
+}
+
+bool Output::is_terminal() const { return ::isatty(fd_); }
+
+}  // namespace bk

@@ -1,0 +1,175 @@
+// NDJSON → batches.
+//
+// Each block holds whole lines. Every line is parsed on its own with simdjson's DOM
+// parser (one parser per thread), straight from the block buffer: the block is
+// padded, so simdjson may read past the line's end. Each top-level field goes into
+// the column of its name; the column for the k-th field of the previous record is
+// tried first, since records of one stream nearly always share their key order.
+// Columns widen as described in batch.hpp. A bad line ends the block: the rows
+// before it are kept and the error is stored in the batch, numbered relative to
+// the block (the pipeline's in-order stage adds the block's first line).
+#include <simdjson.h>
+
+#include <cstring>
+#include <unordered_map>
+
+#include "bk/error.hpp"
+#include "bk/read.hpp"
+
+namespace bk {
+
+namespace {
+
+class RecordBuilder {
+ public:
+  explicit RecordBuilder(Batch& b) : b_(b) {}
+
+  // The column for the field `name`, the `pos`-th field of the current record.
+  Column& field(std::string_view name, size_t pos) {
+    int idx = -1;
+    if (pos < hint_.size()) {
+      int h = hint_[pos];
+      if (h >= 0 && b_.names[h] == name) idx = h;
+    }
+    if (idx < 0) {
+      auto it = index_.find(std::string(name));
+      if (it != index_.end()) {
+        idx = it->second;
+      } else {
+        idx = static_cast<int>(b_.columns.size());
+        b_.add_column(std::string(name), Column::nulls(b_.rows));
+        index_.emplace(std::string(name), idx);
+      }
+      if (pos >= hint_.size()) hint_.resize(pos + 1, -1);
+      hint_[pos] = idx;
+    }
+    Column& c = b_.columns[idx];
+    if (c.size() > b_.rows) c.pop_back();  // a key repeated in one object: the last one wins
+    return c;
+  }
+
+  void end_row() {
+    ++b_.rows;
+    for (auto& c : b_.columns)
+      if (c.size() < b_.rows) c.append_null();
+  }
+
+ private:
+  Batch& b_;
+  std::vector<int> hint_;
+  std::unordered_map<std::string, int> index_;
+};
+
+const char* describe(simdjson::error_code e, std::string& hint) {
+  using namespace simdjson;
+  hint = "each line must hold one JSON object; fix or remove the line";
+  switch (e) {
+    case UTF8_ERROR: hint = "the file must be UTF-8; convert it, e.g. with iconv"; return "invalid UTF-8";
+    case DEPTH_ERROR: return "JSON nested deeper than 1024 levels";
+    case NUMBER_ERROR: return "number out of range or malformed";
+    case STRING_ERROR: return "invalid string escape";
+    case UNCLOSED_STRING: return "unclosed string";
+    case UNESCAPED_CHARS: return "unescaped control character in a string";
+    case T_ATOM_ERROR:
+    case F_ATOM_ERROR:
+    case N_ATOM_ERROR: return "invalid literal (expected true, false or null)";
+    case EMPTY: return "empty JSON document";
+    default: return "invalid JSON";
+  }
+}
+
+// simdjson's DOM rejects integers beyond 64 bits; the data model keeps them as
+// float64. Appends ".0" to every integer token of more than 18 digits outside
+// strings so that simdjson reads them as doubles.
+std::string widen_big_integers(std::string_view line) {
+  std::string out;
+  out.reserve(line.size() + 16);
+  size_t i = 0;
+  while (i < line.size()) {
+    char c = line[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      while (j < line.size() && line[j] != '"') j += line[j] == '\\' ? 2 : 1;
+      j = std::min(j + 1, line.size());
+      out.append(line.substr(i, j - i));
+      i = j;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t j = i + (c == '-');
+      bool plain = true;
+      while (j < line.size() && std::strchr("0123456789.eE+-", line[j])) {
+        if (!(line[j] >= '0' && line[j] <= '9')) plain = false;
+        ++j;
+      }
+      out.append(line.substr(i, j - i));
+      if (plain && j - i - (c == '-') > 18) out += ".0";
+      i = j;
+    } else {
+      out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
+void add_value(Column& col, simdjson::dom::element v) {
+  using simdjson::dom::element_type;
+  switch (v.type()) {
+    case element_type::INT64: col.append_int(v.get_int64().value_unsafe()); break;
+    case element_type::UINT64: col.append_double(static_cast<double>(v.get_uint64().value_unsafe())); break;
+    case element_type::DOUBLE: col.append_double(v.get_double().value_unsafe()); break;
+    case element_type::STRING: col.append_string(v.get_string().value_unsafe()); break;
+    case element_type::BOOL: col.append_bool(v.get_bool().value_unsafe()); break;
+    case element_type::NULL_VALUE: col.append_null(); break;
+    case element_type::ARRAY:
+    case element_type::OBJECT: col.append_json(simdjson::minify(v)); break;
+  }
+}
+
+}  // namespace
+
+Batch parse_ndjson(const RawBlock& block) {
+  thread_local simdjson::dom::parser parser;
+  Batch b;
+  b.source = block.input ? block.input->display : "";
+  RecordBuilder rb(b);
+  const char* p = block.data.data();
+  const char* end = p + block.data.size();
+  int64_t line = block.skip_lines;
+  std::string fallback;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    const char* le = nl ? nl : end;
+    ++line;
+    size_t len = le - p;
+    size_t k = 0;
+    while (k < len && (p[k] == ' ' || p[k] == '\t' || p[k] == '\r')) ++k;
+    if (k < len) {
+      auto doc = parser.parse(p, len, false);
+      if (doc.error() == simdjson::NUMBER_ERROR) {
+        fallback = widen_big_integers(std::string_view(p, len));
+        doc = parser.parse(fallback);
+      }
+      std::string hint;
+      if (doc.error()) {
+        b.error = std::make_exception_ptr(Error(describe(doc.error(), hint), hint).at(b.source, line));
+        break;
+      }
+      simdjson::dom::object obj;
+      if (doc.value_unsafe().get_object().get(obj)) {
+        const char* what = doc.value_unsafe().is_array() ? "an array" : "a scalar";
+        b.error = std::make_exception_ptr(
+            Error(concat("expected a JSON object, found ", what), "each line of NDJSON holds one object").at(b.source, line));
+        break;
+      }
+      size_t pos = 0;
+      for (auto kv : obj) add_value(rb.field(kv.key, pos++), kv.value);
+      rb.end_row();
+      b.lines.push_back(line);
+    }
+    p = nl ? nl + 1 : end;
+  }
+  b.line_count = line;
+  return b;
+}
+
+}  // namespace bk

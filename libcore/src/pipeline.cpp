@@ -1,0 +1,170 @@
+#include "bk/pipeline.hpp"
+
+#include <oneapi/tbb/parallel_pipeline.h>
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+
+#include "bk/error.hpp"
+
+namespace bk {
+
+namespace {
+
+struct Work {
+  RawBlock raw;
+  Batch batch;
+  std::string bytes;
+  std::exception_ptr error;  // a failure in any stage
+  bool first_in_file = false;
+  bool skip = false;         // past --head or past an error: nothing to write
+};
+
+}  // namespace
+
+void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const ReadOptions& ropts,
+                  const PipelineSpec& spec, Writer& writer) {
+  int64_t total = 0;
+  for (const auto& in : inputs) total = (in.size < 0 || total < 0) ? -1 : total + in.size;
+  ctx.counters.bytes_total = total;
+
+  size_t next_input = 0;
+  std::unique_ptr<BlockReader> reader;
+  int64_t bytes_before = 0;  // raw bytes of the inputs already finished
+  std::atomic<bool> stop_reading{false};  // stage 1 reads no further
+  bool cut_off = false;                   // stage 3 passes nothing further
+
+  // Stage 3 state: line numbering per input, the row limit.
+  int64_t next_line = 1;
+  int64_t rows_kept = 0;
+  std::exception_ptr failure;
+
+  unsigned threads = ctx.threads > 0 ? ctx.threads : std::max(1u, std::thread::hardware_concurrency());
+  size_t tokens = std::max<size_t>(4, threads * 3);
+
+  auto read = [&](oneapi::tbb::flow_control& fc) -> Work* {
+    if (stop_reading) {
+      fc.stop();
+      return nullptr;
+    }
+    auto w = std::make_unique<Work>();
+    try {
+      for (;;) {
+        if (!reader) {
+          if (next_input == inputs.size()) {
+            fc.stop();
+            return nullptr;
+          }
+          reader = std::make_unique<BlockReader>(inputs[next_input++], ropts, ctx.block_bytes);
+        }
+        bool got = reader->next(w->raw);
+        ctx.counters.bytes_read = bytes_before + reader->raw_bytes();
+        if (got) break;
+        bytes_before += reader->raw_bytes();
+        reader.reset();
+      }
+    } catch (...) {
+      w->error = std::current_exception();
+      stop_reading = true;
+    }
+    return w.release();
+  };
+
+  auto parse = [&](Work* w) -> Work* {
+    if (w->error) return w;
+    try {
+      w->batch = parse_block(w->raw);
+      w->first_in_file = w->raw.first_in_file;
+      w->raw = RawBlock();
+      ctx.counters.rows_in += w->batch.rows;
+      if (spec.map) spec.map(w->batch);
+    } catch (...) {
+      w->error = std::current_exception();
+    }
+    return w;
+  };
+
+  auto order = [&](Work* w) -> Work* {
+    if (cut_off) {
+      w->skip = true;
+      w->error = nullptr;
+      return w;
+    }
+    auto cut = [&] { cut_off = true; stop_reading = true; };
+    try {
+      if (w->error) std::rethrow_exception(w->error);
+      Batch& b = w->batch;
+      if (w->first_in_file) next_line = 1;
+      b.first_line = next_line;
+      next_line += b.line_count;
+      if (b.error) {
+        // Renumber the error from block-relative to file lines, write the rows before it.
+        try {
+          std::rethrow_exception(b.error);
+        } catch (Error& e) {
+          e.shift_line(b.first_line - 1);
+          w->error = std::make_exception_ptr(e);
+        } catch (...) {
+          w->error = std::current_exception();
+        }
+        b.error = nullptr;
+        cut();
+      }
+      if (spec.limit >= 0) {
+        if (rows_kept + b.rows >= spec.limit) {
+          truncate_rows(b, spec.limit - rows_kept);
+          cut();
+        }
+        rows_kept += b.rows;
+      }
+      writer.prepare(b);
+    } catch (...) {
+      if (!w->error) w->error = std::current_exception();
+      w->skip = true;
+      cut();
+    }
+    return w;
+  };
+
+  auto encode = [&](Work* w) -> Work* {
+    if (w->skip) return w;
+    try {
+      writer.encode(w->batch, w->bytes);
+    } catch (...) {
+      if (!w->error) w->error = std::current_exception();
+      w->skip = true;
+    }
+    return w;
+  };
+
+  auto emit = [&](Work* w) {
+    std::unique_ptr<Work> own(w);
+    if (failure) return;
+    try {
+      if (!w->skip) {
+        writer.emit(w->batch, w->bytes);
+        ctx.counters.rows_out += w->batch.rows;
+      }
+    } catch (...) {
+      if (!w->error) w->error = std::current_exception();
+    }
+    if (w->error) {
+      failure = w->error;
+      stop_reading = true;
+    }
+  };
+
+  using oneapi::tbb::filter_mode;
+  using oneapi::tbb::make_filter;
+  oneapi::tbb::parallel_pipeline(
+      tokens, make_filter<void, Work*>(filter_mode::serial_in_order, read) &
+                  make_filter<Work*, Work*>(filter_mode::parallel, parse) &
+                  make_filter<Work*, Work*>(filter_mode::serial_in_order, order) &
+                  make_filter<Work*, Work*>(filter_mode::parallel, encode) &
+                  make_filter<Work*, void>(filter_mode::serial_in_order, emit));
+  if (failure) std::rethrow_exception(failure);
+  writer.finish();
+}
+
+}  // namespace bk

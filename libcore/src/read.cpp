@@ -1,0 +1,312 @@
+#include "bk/read.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "bk/error.hpp"
+
+namespace bk {
+
+std::string_view format_name(Format f) {
+  switch (f) {
+    case Format::Auto: return "auto";
+    case Format::Ndjson: return "ndjson";
+    case Format::Csv: return "csv";
+    case Format::Tsv: return "tsv";
+    case Format::Chunk: return "chunk";
+  }
+  return "?";
+}
+
+Format parse_format(std::string_view name, std::string_view flag, bool allow_auto) {
+  if (name == "ndjson" || name == "json" || name == "jsonl") return Format::Ndjson;
+  if (name == "csv") return Format::Csv;
+  if (name == "tsv") return Format::Tsv;
+  if (allow_auto && name == "auto") return Format::Auto;
+  throw Error::usage(concat(flag, ": unknown format '", name, "'"),
+                     allow_auto ? "use auto, ndjson, csv or tsv" : "use ndjson, csv or tsv");
+}
+
+char parse_delimiter(std::string_view s) {
+  if (s == "\\t" || s == "tab" || s == "\t") return '\t';
+  if (s.size() != 1 || s[0] == '"' || s[0] == '\n' || s[0] == '\r')
+    throw Error::usage(concat("--delimiter: '", s, "' is not a single usable character"), "use e.g. ';' or tab");
+  return s[0];
+}
+
+void PaddedBuffer::resize(size_t n) {
+  if (n + kPadding > cap_) {
+    size_t cap = std::max(n + kPadding, cap_ + cap_ / 2);
+    std::unique_ptr<char[]> nb(new char[cap]);
+    if (size_) std::memcpy(nb.get(), buf_.get(), size_);
+    buf_ = std::move(nb);
+    cap_ = cap;
+  }
+  size_ = n;
+  std::memset(buf_.get() + n, 0, kPadding);
+}
+
+void PaddedBuffer::assign(const char* p, size_t n) {
+  size_ = 0;
+  resize(n);
+  std::memcpy(buf_.get(), p, n);
+}
+
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+Format format_from_extension(std::string path) {
+  if (ends_with(path, ".gz")) path.resize(path.size() - 3);
+  for (auto ext : {".json", ".ndjson", ".jsonl"})
+    if (ends_with(path, ext)) return Format::Ndjson;
+  if (ends_with(path, ".csv")) return Format::Csv;
+  if (ends_with(path, ".tsv") || ends_with(path, ".tab")) return Format::Tsv;
+  return Format::Auto;
+}
+
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+BlockReader::BlockReader(const InputFile& in, const ReadOptions& opts, int64_t block_bytes)
+    : in_(in), opts_(opts), block_bytes_(block_bytes), reader_(open_input(in)) {
+  // Sniff the format from the first bytes.
+  fill(64 * 1024);
+  std::string_view head(pending_);
+  if (head.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // a UTF-8 byte order mark is not data
+  size_t k = pos_;
+  while (k < head.size() && is_json_space(head[k])) ++k;
+  char first = k < head.size() ? head[k] : '\0';
+
+  format_ = opts.format;
+  if (format_ == Format::Auto) {
+    if (first == '{' || first == '[') format_ = Format::Ndjson;
+    else if (k == head.size()) format_ = Format::Ndjson;  // nothing but whitespace: zero records
+    else format_ = format_from_extension(in.path);
+  }
+  char sniffed = ',';
+  if (format_ == Format::Auto || (format_ == Format::Csv && !opts.delimiter)) {
+    // Count candidate delimiters outside quotes on the header line.
+    int64_t tabs = 0, commas = 0, semis = 0;
+    bool quoted = false;
+    for (size_t i = pos_; i < head.size() && (quoted || head[i] != '\n'); ++i) {
+      char c = head[i];
+      if (c == '"') quoted = !quoted;
+      else if (!quoted) tabs += c == '\t', commas += c == ',', semis += c == ';';
+    }
+    if (format_ == Format::Auto) format_ = tabs > commas && tabs > semis ? Format::Tsv : Format::Csv;
+    if (semis > commas && semis > tabs) sniffed = ';';
+    else if (tabs > commas) sniffed = '\t';
+  }
+  if (format_ == Format::Tsv) delimiter_ = '\t';
+  if (format_ == Format::Csv) delimiter_ = opts.delimiter ? opts.delimiter : sniffed;
+  if (format_ == Format::Csv || format_ == Format::Tsv) read_header();
+}
+
+bool BlockReader::fill(size_t want) {
+  while (pending_.size() - pos_ < want && !eof_) {
+    if (pos_ > 0 && pos_ >= pending_.size() / 2) {
+      pending_.erase(0, pos_);
+      pos_ = 0;
+    }
+    size_t old = pending_.size();
+    size_t chunk = std::max<size_t>(want - (old - pos_), 1 << 16);
+    pending_.resize(old + chunk);
+    size_t got = 0;
+    while (got < chunk) {
+      size_t r = reader_->read(pending_.data() + old + got, chunk - got);
+      if (r == 0) {
+        eof_ = true;
+        break;
+      }
+      got += r;
+    }
+    pending_.resize(old + got);
+  }
+  return pending_.size() - pos_ >= want;
+}
+
+bool split_csv_record(std::string_view text, size_t& pos, char delim, std::vector<std::string>& fields,
+                      int64_t& newlines) {
+  fields.clear();
+  std::string field;
+  size_t i = pos;
+  bool quoted_field = false;
+  newlines = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (field.empty() && !quoted_field && c == '"') {
+      quoted_field = true;
+      ++i;
+      for (;;) {
+        if (i >= text.size()) return false;
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          if (i + 1 >= text.size()) return false;
+          ++i;
+          break;
+        }
+        if (text[i] == '\n') ++newlines;
+        field += text[i++];
+      }
+      continue;
+    }
+    if (c == delim) {
+      fields.push_back(std::move(field));
+      field.clear();
+      quoted_field = false;
+      ++i;
+      continue;
+    }
+    if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      i += c == '\r' ? 2 : 1;
+      ++newlines;
+      fields.push_back(std::move(field));
+      pos = i;
+      return true;
+    }
+    field += c;
+    ++i;
+  }
+  return false;
+}
+
+void BlockReader::read_header() {
+  for (;;) {
+    std::vector<std::string> fields;
+    size_t p = pos_;
+    int64_t newlines = 0;
+    bool ok;
+    if (format_ == Format::Tsv) {
+      const char* nl = static_cast<const char*>(std::memchr(pending_.data() + pos_, '\n', pending_.size() - pos_));
+      ok = nl != nullptr;
+      if (ok || eof_) {
+        size_t end = ok ? nl - pending_.data() : pending_.size();
+        std::string_view line(pending_.data() + pos_, end - pos_);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        size_t s = 0;
+        for (;;) {
+          size_t t = line.find('\t', s);
+          fields.emplace_back(line.substr(s, t == std::string_view::npos ? std::string_view::npos : t - s));
+          if (t == std::string_view::npos) break;
+          s = t + 1;
+        }
+        p = ok ? end + 1 : end;
+        newlines = 1;
+        ok = true;
+      }
+    } else {
+      ok = split_csv_record(pending_, p, delimiter_, fields, newlines);
+      if (!ok && eof_) {
+        std::string text = pending_.substr(pos_) + "\n";
+        size_t q = 0;
+        ok = split_csv_record(text, q, delimiter_, fields, newlines);
+        if (!ok) throw Error("unclosed quote in the header row", "close the quoted field").at(in_.display, 1);
+        p = pending_.size();
+      }
+    }
+    if (!ok) {  // the header row goes on past what we have read
+      fill(pending_.size() - pos_ + (1 << 20));
+      continue;
+    }
+    if (pos_ == pending_.size()) return;  // empty input: no header, no records
+    pos_ = p;
+    header_lines_ = newlines;
+    // Name every column: empty names become column<N>, repeated names get _2, _3 ….
+    auto header = std::make_shared<TextHeader>();
+    for (size_t k = 0; k < fields.size(); ++k) {
+      std::string name = fields[k].empty() ? concat("column", k + 1) : fields[k];
+      std::string unique = name;
+      for (int n = 2; std::find(header->names.begin(), header->names.end(), unique) != header->names.end(); ++n)
+        unique = concat(name, "_", n);
+      header->names.push_back(unique);
+    }
+    header_ = std::move(header);
+    return;
+  }
+}
+
+size_t BlockReader::cut_point() const {
+  const char* base = pending_.data() + pos_;
+  size_t n = pending_.size() - pos_;
+  if (format_ != Format::Csv) {
+    const void* nl = memrchr(base, '\n', n);
+    return nl ? static_cast<const char*>(nl) - base + 1 : 0;
+  }
+  // CSV: the same quote rules as the parser; a quote opens a quoted field only at its start.
+  size_t last = 0;
+  bool quoted = false, field_start = true;
+  for (size_t i = 0; i < n; ++i) {
+    char c = base[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < n && base[i + 1] == '"') ++i;
+        else quoted = false;
+      }
+    } else if (c == '"' && field_start) {
+      quoted = true;
+      field_start = false;
+    } else if (c == '\n') {
+      last = i + 1;
+      field_start = true;
+    } else {
+      field_start = c == delimiter_;
+    }
+  }
+  return last;
+}
+
+bool BlockReader::next(RawBlock& out) {
+  fill(static_cast<size_t>(block_bytes_));
+  size_t avail = pending_.size() - pos_;
+  if (avail == 0) {
+    if (first_ && header_) {
+      // A header without rows still has a schema: hand out one empty block.
+      first_ = false;
+      out.format = format_;
+      out.delimiter = delimiter_;
+      out.strings = opts_.strings;
+      out.header = header_;
+      out.input = &in_;
+      out.data.assign("", 0);
+      out.skip_lines = header_lines_;
+      out.first_in_file = true;
+      return true;
+    }
+    return false;
+  }
+  size_t cut = eof_ ? avail : cut_point();
+  while (cut == 0 && !eof_) {  // a record longer than a block: read on
+    fill(avail * 2);
+    avail = pending_.size() - pos_;
+    cut = eof_ ? avail : cut_point();
+  }
+  out.format = format_;
+  out.delimiter = delimiter_;
+  out.strings = opts_.strings;
+  out.header = header_;
+  out.input = &in_;
+  out.data.assign(pending_.data() + pos_, cut);
+  out.skip_lines = first_ ? header_lines_ : 0;
+  out.first_in_file = first_;
+  first_ = false;
+  pos_ += cut;
+  return true;
+}
+
+Batch parse_block(const RawBlock& block) {
+  switch (block.format) {
+    case Format::Csv: return parse_csv(block);
+    case Format::Tsv: return parse_tsv(block);
+    default: return parse_ndjson(block);
+  }
+}
+
+}  // namespace bk

@@ -1,0 +1,160 @@
+#include "bk/text.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+namespace bk {
+
+void append_double(std::string& out, double v) {
+  if (std::isnan(v)) { out += "nan"; return; }
+  if (std::isinf(v)) { out += v < 0 ? "-inf" : "inf"; return; }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  size_t n = r.ptr - buf;
+  bool has_mark = false;
+  for (size_t k = 0; k < n; ++k) {
+    if (buf[k] == '.' || buf[k] == 'e') { has_mark = true; break; }
+  }
+  out.append(buf, n);
+  if (!has_mark) out += ".0";
+}
+
+void append_int(std::string& out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr - buf);
+}
+
+void append_json_escaped(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  size_t start = 0;
+  for (size_t k = 0; k < s.size(); ++k) {
+    unsigned char c = s[k];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + start, k - start);
+    start = k + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+  }
+  out.append(s.data() + start, s.size() - start);
+}
+
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+static void put2(std::string& out, unsigned v) {
+  out += char('0' + v / 10);
+  out += char('0' + v % 10);
+}
+
+void append_timestamp(std::string& out, int64_t micros) {
+  int64_t secs = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
+  int64_t frac = micros - secs * 1000000;
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t sod = secs - days * 86400;
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  if (y >= 0 && y <= 9999) {
+    char buf[8];
+    auto r = std::to_chars(buf, buf + 8, y);
+    for (int pad = 4 - int(r.ptr - buf); pad > 0; --pad) out += '0';
+    out.append(buf, r.ptr - buf);
+  } else {
+    append_int(out, y);
+  }
+  out += '-'; put2(out, m); out += '-'; put2(out, d);
+  out += 'T'; put2(out, unsigned(sod / 3600)); out += ':'; put2(out, unsigned(sod / 60 % 60));
+  out += ':'; put2(out, unsigned(sod % 60));
+  if (frac) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(frac));
+    int n = 6;
+    if (frac % 1000 == 0) n = 3;
+    out += '.';
+    out.append(buf, n);
+  }
+  out += 'Z';
+}
+
+NumberKind parse_number(std::string_view s, int64_t& i, double& d) {
+  size_t k = 0, n = s.size();
+  if (k < n && s[k] == '-') ++k;
+  if (k == n) return NumberKind::None;
+  if (s[k] == '0') {
+    ++k;
+  } else if (s[k] >= '1' && s[k] <= '9') {
+    while (k < n && s[k] >= '0' && s[k] <= '9') ++k;
+  } else {
+    return NumberKind::None;
+  }
+  bool is_float = false;
+  if (k < n && s[k] == '.') {
+    ++k;
+    size_t digits = k;
+    while (k < n && s[k] >= '0' && s[k] <= '9') ++k;
+    if (k == digits) return NumberKind::None;
+    is_float = true;
+  }
+  if (k < n && (s[k] == 'e' || s[k] == 'E')) {
+    ++k;
+    if (k < n && (s[k] == '+' || s[k] == '-')) ++k;
+    size_t digits = k;
+    while (k < n && s[k] >= '0' && s[k] <= '9') ++k;
+    if (k == digits) return NumberKind::None;
+    is_float = true;
+  }
+  if (k != n) return NumberKind::None;
+  if (!is_float) {
+    auto r = std::from_chars(s.data(), s.data() + n, i);
+    if (r.ec == std::errc()) return NumberKind::Int;
+  }
+  auto r = std::from_chars(s.data(), s.data() + n, d);
+  if (r.ec != std::errc()) return NumberKind::None;  // out of double range: keep as text
+  return NumberKind::Float;
+}
+
+bool parse_bool(std::string_view s, bool& b) {
+  auto eq = [](std::string_view a, const char* lower) {
+    if (a.size() != std::strlen(lower)) return false;
+    for (size_t k = 0; k < a.size(); ++k)
+      if ((a[k] | 0x20) != lower[k]) return false;
+    return true;
+  };
+  if (eq(s, "true")) { b = true; return true; }
+  if (eq(s, "false")) { b = false; return true; }
+  return false;
+}
+
+}  // namespace bk
