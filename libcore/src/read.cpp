@@ -233,9 +233,17 @@ void BlockReader::read_header() {
   }
 }
 
-size_t BlockReader::cut_point() const {
-  const char* base = pending_.data() + pos_;
-  size_t n = pending_.size() - pos_;
+size_t BlockReader::read_into(char* dst, size_t n) {
+  size_t got = 0;
+  while (got < n && !eof_) {
+    size_t r = reader_->read(dst + got, n - got);
+    if (r == 0) eof_ = true;
+    got += r;
+  }
+  return got;
+}
+
+size_t BlockReader::cut_point(const char* base, size_t n) const {
   if (format_ != Format::Csv) {
     const void* nl = memrchr(base, '\n', n);
     return nl ? static_cast<const char*>(nl) - base + 1 : 0;
@@ -264,40 +272,42 @@ size_t BlockReader::cut_point() const {
 }
 
 bool BlockReader::next(RawBlock& out) {
-  fill(static_cast<size_t>(block_bytes_));
-  size_t avail = pending_.size() - pos_;
-  if (avail == 0) {
-    if (first_ && header_) {
-      // A header without rows still has a schema: hand out one empty block.
-      first_ = false;
-      out.format = format_;
-      out.delimiter = delimiter_;
-      out.strings = opts_.strings;
-      out.header = header_;
-      out.input = &in_;
-      out.data.assign("", 0);
-      out.skip_lines = header_lines_;
-      out.first_in_file = true;
-      return true;
-    }
-    return false;
-  }
-  size_t cut = eof_ ? avail : cut_point();
-  while (cut == 0 && !eof_) {  // a record longer than a block: read on
-    fill(avail * 2);
-    avail = pending_.size() - pos_;
-    cut = eof_ ? avail : cut_point();
-  }
   out.format = format_;
   out.delimiter = delimiter_;
   out.strings = opts_.strings;
   out.header = header_;
   out.input = &in_;
-  out.data.assign(pending_.data() + pos_, cut);
   out.skip_lines = first_ ? header_lines_ : 0;
   out.first_in_file = first_;
+
+  // The bytes left from the last block (or the sniffed prefix) come first; then we
+  // read straight into the block's buffer, cut after the last whole record and
+  // keep the tail for the next block.
+  size_t carry = pending_.size() - pos_;
+  size_t want = std::max<size_t>(static_cast<size_t>(block_bytes_), carry);
+  out.data.resize(want);
+  std::memcpy(out.data.data(), pending_.data() + pos_, carry);
+  pending_.clear();
+  pos_ = 0;
+  size_t n = carry + read_into(out.data.data() + carry, want - carry);
+  size_t cut = eof_ ? n : cut_point(out.data.data(), n);
+  while (cut == 0 && !eof_) {  // a record longer than the block: read on
+    want = n * 2;
+    out.data.resize(want);
+    n += read_into(out.data.data() + n, want - n);
+    cut = eof_ ? n : cut_point(out.data.data(), n);
+  }
+  if (n == 0) {
+    out.data.resize(0);
+    if (first_ && header_) {  // a header without rows still has a schema: one empty block
+      first_ = false;
+      return true;
+    }
+    return false;
+  }
+  pending_.assign(out.data.data() + cut, n - cut);
+  out.data.resize(cut);
   first_ = false;
-  pos_ += cut;
   return true;
 }
 

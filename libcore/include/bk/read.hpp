@@ -75,7 +75,8 @@ class BlockReader {
 
  private:
   bool fill(size_t want);       // reads until pending_ holds `want` bytes or EOF
-  size_t cut_point() const;     // end of the last whole record in pending_
+  size_t read_into(char* dst, size_t n);  // reads up to n bytes; fewer only at EOF
+  size_t cut_point(const char* base, size_t n) const;  // end of the last whole record
   void read_header();
 
   const InputFile& in_;
