@@ -19,6 +19,13 @@ std::string_view type_name(Type t) {
   return "?";
 }
 
+Type unify_types(Type a, Type b) {
+  if (a == b || b == Type::Null) return a;
+  if (a == Type::Null) return b;
+  if ((a == Type::Int64 && b == Type::Float64) || (a == Type::Float64 && b == Type::Int64)) return Type::Float64;
+  return Type::String;
+}
+
 bool parse_type_name(std::string_view name, Type& out) {
   for (Type t : {Type::Null, Type::Bool, Type::Int64, Type::Float64, Type::String, Type::Timestamp, Type::Json}) {
     if (type_name(t) == name) { out = t; return true; }

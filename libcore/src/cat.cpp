@@ -1,6 +1,15 @@
+// bk-cat's four jobs. Converting is the shared pipeline with a writer. --schema
+// unifies the fields of every input (chunk files: from the block schemas alone).
+// --stats reads chunk footers and skips the data. --verify decodes everything,
+// checking every checksum, file by file, and names the first bad block of each.
 #include "bk/cat.hpp"
 
+#include <unistd.h>
+
+#include <cmath>
+
 #include "bk/error.hpp"
+#include "bk/text.hpp"
 #include "bk/write.hpp"
 
 namespace bk {
@@ -13,7 +22,8 @@ std::vector<std::string> parse_field_list(const std::string& text, const std::st
     std::string name = text.substr(s, e == std::string::npos ? std::string::npos : e - s);
     size_t a = name.find_first_not_of(" \t"), b = name.find_last_not_of(" \t");
     name = a == std::string::npos ? "" : name.substr(a, b - a + 1);
-    if (name.empty()) throw Error::usage(concat(flag, ": empty field name in '", text, "'"), "separate names with commas: a,b,c");
+    if (name.empty())
+      throw Error::usage(concat(flag, ": empty field name in '", text, "'"), "separate names with commas: a,b,c");
     out.push_back(name);
     if (e == std::string::npos) break;
     s = e + 1;
@@ -21,19 +31,245 @@ std::vector<std::string> parse_field_list(const std::string& text, const std::st
   return out;
 }
 
-void run_cat(Context& ctx, const CatOptions& opts) {
-  if (opts.head < -1) throw Error::usage("--head: must be 0 or more");
-  auto inputs = expand_inputs(opts.inputs);
-  Output out(opts.output);
-  auto writer = make_writer(opts.output_format, out);
+namespace {
 
-  PipelineSpec spec;
-  spec.limit = opts.head;
-  if (!opts.select.empty()) {
-    spec.map = [&](Batch& b) { b = select_columns(std::move(b), opts.select); };
+// A unified schema: fields in first-appearance order, types widened.
+struct SchemaUnion {
+  std::vector<std::string> names;
+  std::vector<Type> types;
+  std::string time_field;
+
+  void add(const std::string& name, Type t) {
+    for (size_t k = 0; k < names.size(); ++k) {
+      if (names[k] == name) {
+        types[k] = unify_types(types[k], t);
+        return;
+      }
+    }
+    names.push_back(name);
+    types.push_back(t);
   }
-  run_pipeline(ctx, inputs, opts.read, spec, *writer);
+  void add(const Batch& b) {
+    for (size_t k = 0; k < b.names.size(); ++k) add(b.names[k], b.columns[k].type);
+    if (b.time_field >= 0 && time_field.empty()) time_field = b.names[b.time_field];
+  }
+  std::string json() const {
+    std::string s = "{\"fields\":[";
+    for (size_t k = 0; k < names.size(); ++k) {
+      if (k) s += ',';
+      s += "{\"name\":";
+      append_json_string(s, names[k]);
+      s += ",\"type\":\"";
+      s += type_name(types[k]);
+      s += "\"}";
+    }
+    s += "],\"time_field\":";
+    if (time_field.empty()) s += "null";
+    else append_json_string(s, time_field);
+    s += "}\n";
+    return s;
+  }
+};
+
+// Collects the schema of every batch; writes nothing.
+class SchemaCollector : public Writer {
+ public:
+  SchemaCollector(Output& out, SchemaUnion& u) : Writer(out), u_(u) {}
+  void prepare(Batch& b) override { u_.add(b); }
+  void encode(const Batch&, Encoded&) const override {}
+  void emit(const Batch&, Encoded&) override {}
+
+ private:
+  SchemaUnion& u_;
+};
+
+// Counts blocks and rows; writes nothing.
+class Counter : public Writer {
+ public:
+  explicit Counter(Output& out) : Writer(out) {}
+  void encode(const Batch&, Encoded&) const override {}
+  void emit(const Batch& b, Encoded&) override {
+    ++blocks;
+    rows += b.rows;
+  }
+  int64_t blocks = 0, rows = 0;
+};
+
+void append_stat_value(std::string& s, const chunk::ColumnStats& c, bool max) {
+  switch (c.type) {
+    case Type::Float64: {
+      double v = max ? c.max_f : c.min_f;
+      if (std::isfinite(v)) append_double(s, v);
+      else s += "null";
+      break;
+    }
+    case Type::String:
+    case Type::Json: append_json_string(s, max ? c.max_s : c.min_s); break;
+    case Type::Bool: s += (max ? c.max_i : c.min_i) ? "true" : "false"; break;
+    case Type::Timestamp:
+      s += '"';
+      append_timestamp(s, max ? c.max_i : c.min_i);
+      s += '"';
+      break;
+    default: append_int(s, max ? c.max_i : c.min_i);
+  }
+}
+
+// Per-column statistics of a whole file, combined from its footers' block entries.
+std::string stats_json(const InputFile& in, int64_t bytes, const std::vector<chunk::Footer>& footers) {
+  std::vector<chunk::ColumnStats> cols;
+  std::vector<bool> mixed;
+  int64_t blocks = 0, rows = 0;
+  for (const auto& f : footers) {
+    for (const auto& b : f.blocks) {
+      ++blocks;
+      std::vector<bool> seen(cols.size(), false);
+      for (const auto& s : b.columns) {
+        size_t k = 0;
+        while (k < cols.size() && cols[k].name != s.name) ++k;
+        if (k == cols.size()) {
+          chunk::ColumnStats fresh;
+          fresh.name = s.name;
+          fresh.nulls = rows;  // absent from the blocks before: null there
+          cols.push_back(fresh);
+          mixed.push_back(false);
+          seen.push_back(false);
+        }
+        auto& c = cols[k];
+        seen[k] = true;
+        c.nulls += s.nulls;
+        if (s.type == Type::Null) continue;
+        if (c.type != Type::Null && c.type != s.type) mixed[k] = true;
+        c.type = unify_types(c.type, s.type);
+        if (mixed[k] || !s.has_minmax) continue;
+        if (!c.has_minmax) {
+          c.min_i = s.min_i, c.max_i = s.max_i, c.min_f = s.min_f, c.max_f = s.max_f;
+          c.min_s = s.min_s, c.max_s = s.max_s;
+          c.has_minmax = true;
+          continue;
+        }
+        c.min_i = std::min(c.min_i, s.min_i), c.max_i = std::max(c.max_i, s.max_i);
+        c.min_f = std::min(c.min_f, s.min_f), c.max_f = std::max(c.max_f, s.max_f);
+        c.min_s = std::min(c.min_s, s.min_s), c.max_s = std::max(c.max_s, s.max_s);
+      }
+      for (size_t k = 0; k < cols.size(); ++k)
+        if (!seen[k]) cols[k].nulls += static_cast<int64_t>(b.rows);
+      rows += static_cast<int64_t>(b.rows);
+    }
+  }
+  std::string s = "{\"file\":";
+  append_json_string(s, in.display);
+  s += ",\"bytes\":" + std::to_string(bytes) + ",\"blocks\":" + std::to_string(blocks) +
+       ",\"rows\":" + std::to_string(rows) + ",\"columns\":[";
+  for (size_t k = 0; k < cols.size(); ++k) {
+    const auto& c = cols[k];
+    if (k) s += ',';
+    s += "{\"name\":";
+    append_json_string(s, c.name);
+    s += ",\"type\":\"";
+    s += type_name(c.type);
+    s += "\",\"nulls\":" + std::to_string(c.nulls) + ",\"min\":";
+    bool show = c.has_minmax && !mixed[k];
+    if (show) append_stat_value(s, c, false);
+    else s += "null";
+    s += ",\"max\":";
+    if (show) append_stat_value(s, c, true);
+    else s += "null";
+    s += '}';
+  }
+  s += "]}\n";
+  return s;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  Output out(path);
+  out.write(text);
   out.commit();
+}
+
+}  // namespace
+
+void run_cat(Context& ctx, const CatOptions& opts) {
+  // Check the flags before reading anything.
+  if (opts.head < -1) throw Error::usage("--head: must be 0 or more");
+  using Mode = CatOptions::Mode;
+  if (opts.mode == Mode::Convert && opts.output_format == Format::Chunk && (opts.output.empty() || opts.output == "-") &&
+      ::isatty(1))
+    throw Error::usage("refusing to write binary chunk data to a terminal",
+                       "redirect it to a file or a pipe, or use -o FILE");
+  auto inputs = expand_inputs(opts.inputs);
+
+  switch (opts.mode) {
+    case Mode::Convert: {
+      Output out(opts.output);
+      WriteOptions wopts;
+      wopts.codec = opts.codec;
+      auto writer = make_writer(opts.output_format, out, wopts);
+      PipelineSpec spec;
+      spec.limit = opts.head;
+      if (!opts.select.empty()) spec.map = [&](Batch& b) { b = select_columns(std::move(b), opts.select); };
+      run_pipeline(ctx, inputs, opts.read, spec, *writer);
+      out.commit();
+      return;
+    }
+    case Mode::Schema: {
+      SchemaUnion u;
+      for (const auto& in : inputs) {
+        BlockReader reader(in, opts.read, 1 << 20);
+        if (auto* frames = reader.frames()) {
+          std::string frame;
+          while (frames->next(frame, false)) {
+            int tf = -1;
+            auto fields = chunk::decode_block_schema(frame, tf);
+            for (auto& [name, type] : fields) u.add(name, type);
+            if (tf >= 0 && u.time_field.empty()) u.time_field = fields[tf].first;
+          }
+        } else {
+          Output none("");
+          SchemaCollector collect(none, u);
+          run_pipeline(ctx, {in}, opts.read, {}, collect);
+        }
+      }
+      write_text(opts.output, u.json());
+      return;
+    }
+    case Mode::Stats: {
+      std::string text;
+      for (const auto& in : inputs) {
+        BlockReader reader(in, opts.read, 1 << 20);
+        auto* frames = reader.frames();
+        if (!frames)
+          throw Error(concat("--stats reads chunk files; this is ", format_name(reader.format())),
+                      "convert it first with bk-cat -O chunk")
+              .at(in.display);
+        std::string frame;
+        while (frames->next(frame, false)) {
+        }
+        text += stats_json(in, reader.raw_bytes(), frames->footers());
+      }
+      write_text(opts.output, text);
+      return;
+    }
+    case Mode::Verify: {
+      int bad = 0;
+      std::string text;
+      for (const auto& in : inputs) {
+        Output none("");
+        Counter count(none);
+        try {
+          run_pipeline(ctx, {in}, opts.read, {}, count);
+          text += concat(in.display, ": ok (", count.blocks, " block", count.blocks == 1 ? "" : "s", ", ", count.rows,
+                         " row", count.rows == 1 ? "" : "s", ")\n");
+        } catch (const Error& e) {
+          print_error(ctx.tool, e.what());
+          ++bad;
+        }
+      }
+      write_text(opts.output, text);
+      if (bad) throw ExitStatus(1);
+      return;
+    }
+  }
 }
 
 }  // namespace bk

@@ -27,7 +27,7 @@ Format Common::output_format_value() const { return parse_format(output_format, 
 void add_input_flags(CLI::App& app, Common& c) {
   app.add_option("inputs", c.inputs, "Input files or directories; - or none reads standard input")
       ->type_name("INPUT");
-  app.add_option("-I,--input-format", c.input_format, "Input format: auto (by content), ndjson, csv, tsv")
+  app.add_option("-I,--input-format", c.input_format, "Input format: auto (by content), ndjson, csv, tsv, chunk")
       ->type_name("FORMAT");
   app.add_option("--delimiter", c.delimiter, "CSV field delimiter (default: sniffed, ',' or ';'); 'tab' for tabs")
       ->type_name("C");
@@ -37,7 +37,7 @@ void add_input_flags(CLI::App& app, Common& c) {
 void add_output_flags(CLI::App& app, Common& c) {
   app.add_option("-o,--output", c.output, "Write to FILE (atomically: renamed into place when complete)")
       ->type_name("FILE");
-  app.add_option("-O,--output-format", c.output_format, "Output format: ndjson (default), csv, tsv")
+  app.add_option("-O,--output-format", c.output_format, "Output format: ndjson (default), csv, tsv, chunk")
       ->type_name("FORMAT");
 }
 
@@ -59,12 +59,6 @@ int64_t env_int(const char* name, int64_t fallback) {
   return n;
 }
 
-void print_error(const std::string& tool, const std::string& text) {
-  std::string line = tool + ": error: " + text + "\n";
-  ssize_t ignored = ::write(2, line.data(), line.size());
-  (void)ignored;
-}
-
 }  // namespace
 
 int run(CLI::App& app, int argc, char** argv, Common& c, const std::function<void(Context&)>& body) {
@@ -82,7 +76,7 @@ int run(CLI::App& app, int argc, char** argv, Common& c, const std::function<voi
     ctx.tool = tool;
     if (c.threads < 0) throw Error::usage("-j/--threads: must be at least 1");
     ctx.threads = c.threads ? c.threads : static_cast<int>(env_int("BK_THREADS", 0));
-    ctx.block_bytes = env_int("BK_BLOCK_BYTES", ctx.block_bytes);
+    ctx.block_bytes = env_int("BK_BLOCK_BYTES", 0);
     if (c.progress && c.no_progress) throw Error::usage("--progress and --no-progress contradict each other");
     std::unique_ptr<oneapi::tbb::global_control> limit;
     if (ctx.threads > 0)
@@ -94,6 +88,8 @@ int run(CLI::App& app, int argc, char** argv, Common& c, const std::function<voi
     return 0;
   } catch (const BrokenPipe&) {
     return 0;
+  } catch (const ExitStatus& e) {
+    return e.code;
   } catch (const Error& e) {
     print_error(tool, e.what());
     return e.kind() == Error::Kind::Usage ? 2 : 1;

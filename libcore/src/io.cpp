@@ -59,7 +59,34 @@ std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) {
   return out;
 }
 
+uint64_t ByteReader::skip(uint64_t n) {
+  char buf[1 << 16];
+  uint64_t done = 0;
+  while (done < n) {
+    size_t r = read(buf, static_cast<size_t>(std::min<uint64_t>(sizeof buf, n - done)));
+    if (r == 0) break;
+    done += r;
+  }
+  return done;
+}
+
 namespace {
+
+class MemoryReader : public ByteReader {
+ public:
+  explicit MemoryReader(std::string data) : data_(std::move(data)) {}
+  size_t read(char* dst, size_t n) override {
+    size_t k = std::min(n, data_.size() - pos_);
+    std::memcpy(dst, data_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  int64_t raw_bytes() const override { return static_cast<int64_t>(pos_); }
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+};
 
 class FdReader : public ByteReader {
  public:
@@ -79,6 +106,19 @@ class FdReader : public ByteReader {
     }
   }
   int64_t raw_bytes() const override { return raw_; }
+  uint64_t skip(uint64_t n) override {
+    struct stat st;
+    if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode)) {
+      off_t here = ::lseek(fd_, 0, SEEK_CUR);
+      if (here >= 0) {
+        uint64_t k = std::min<uint64_t>(n, static_cast<uint64_t>(std::max<off_t>(0, st.st_size - here)));
+        ::lseek(fd_, static_cast<off_t>(k), SEEK_CUR);
+        raw_ += static_cast<int64_t>(k);
+        return k;
+      }
+    }
+    return ByteReader::skip(n);
+  }
 
  private:
   int fd_;
@@ -101,6 +141,11 @@ class PrefixReader : public ByteReader {
       return k;
     }
     return inner_->read(dst, n);
+  }
+  uint64_t skip(uint64_t n) override {
+    uint64_t k = std::min<uint64_t>(n, prefix_.size() - pos_);
+    pos_ += k;
+    return k + (n > k ? inner_->skip(n - k) : 0);
   }
   int64_t raw_bytes() const override { return inner_->raw_bytes(); }
 
@@ -163,6 +208,14 @@ class GzipReader : public ByteReader {
 };
 
 }  // namespace
+
+std::unique_ptr<ByteReader> prefixed_reader(std::unique_ptr<ByteReader> inner, std::string prefix) {
+  return std::make_unique<PrefixReader>(std::move(inner), std::move(prefix));
+}
+
+std::unique_ptr<ByteReader> memory_reader(std::string data) {
+  return std::make_unique<MemoryReader>(std::move(data));
+}
 
 std::unique_ptr<ByteReader> open_input(const InputFile& in) {
   std::unique_ptr<ByteReader> r;

@@ -15,7 +15,7 @@ namespace {
 struct Work {
   RawBlock raw;
   Batch batch;
-  std::string bytes;
+  Encoded enc;
   std::exception_ptr error;  // a failure in any stage
   bool first_in_file = false;
   bool skip = false;         // past --head or past an error: nothing to write
@@ -29,6 +29,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
   for (const auto& in : inputs) total = (in.size < 0 || total < 0) ? -1 : total + in.size;
   ctx.counters.bytes_total = total;
 
+  const int64_t block_bytes = ctx.block_bytes > 0 ? ctx.block_bytes : writer.preferred_block_bytes();
   size_t next_input = 0;
   std::unique_ptr<BlockReader> reader;
   int64_t bytes_before = 0;  // raw bytes of the inputs already finished
@@ -56,7 +57,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
             fc.stop();
             return nullptr;
           }
-          reader = std::make_unique<BlockReader>(inputs[next_input++], ropts, ctx.block_bytes);
+          reader = std::make_unique<BlockReader>(inputs[next_input++], ropts, block_bytes);
         }
         bool got = reader->next(w->raw);
         ctx.counters.bytes_read = bytes_before + reader->raw_bytes();
@@ -130,7 +131,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
   auto encode = [&](Work* w) -> Work* {
     if (w->skip) return w;
     try {
-      writer.encode(w->batch, w->bytes);
+      writer.encode(w->batch, w->enc);
     } catch (...) {
       if (!w->error) w->error = std::current_exception();
       w->skip = true;
@@ -143,7 +144,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
     if (failure) return;
     try {
       if (!w->skip) {
-        writer.emit(w->batch, w->bytes);
+        writer.emit(w->batch, w->enc);
         ctx.counters.rows_out += w->batch.rows;
       }
     } catch (...) {

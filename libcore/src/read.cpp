@@ -22,9 +22,10 @@ Format parse_format(std::string_view name, std::string_view flag, bool allow_aut
   if (name == "ndjson" || name == "json" || name == "jsonl") return Format::Ndjson;
   if (name == "csv") return Format::Csv;
   if (name == "tsv") return Format::Tsv;
+  if (name == "chunk" || name == "bkc") return Format::Chunk;
   if (allow_auto && name == "auto") return Format::Auto;
   throw Error::usage(concat(flag, ": unknown format '", name, "'"),
-                     allow_auto ? "use auto, ndjson, csv or tsv" : "use ndjson, csv or tsv");
+                     allow_auto ? "use auto, ndjson, csv, tsv or chunk" : "use ndjson, csv, tsv or chunk");
 }
 
 char parse_delimiter(std::string_view s) {
@@ -76,6 +77,16 @@ BlockReader::BlockReader(const InputFile& in, const ReadOptions& opts, int64_t b
   // Sniff the format from the first bytes.
   fill(64 * 1024);
   std::string_view head(pending_);
+  bool is_chunk = head.substr(0, 8) == std::string_view(chunk::kFileMagic, 8);
+  if (opts.format == Format::Chunk || (opts.format == Format::Auto && is_chunk)) {
+    if (!is_chunk && !head.empty())
+      throw Error("not a chunk file (no chunk magic at its start)", "drop -I chunk to detect the format").at(in.display);
+    format_ = Format::Chunk;
+    reader_ = prefixed_reader(std::move(reader_), std::move(pending_));
+    pending_.clear();
+    frames_ = std::make_unique<chunk::FrameReader>(*reader_, in.display);
+    return;
+  }
   if (head.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;  // a UTF-8 byte order mark is not data
   size_t k = pos_;
   while (k < head.size() && is_json_space(head[k])) ++k;
@@ -272,6 +283,16 @@ size_t BlockReader::cut_point(const char* base, size_t n) const {
 }
 
 bool BlockReader::next(RawBlock& out) {
+  if (format_ == Format::Chunk) {
+    out.format = format_;
+    out.input = &in_;
+    out.first_in_file = first_;
+    first_ = false;
+    if (!frames_->next(out.frame, true)) return false;
+    out.block_no = frames_->block_no();
+    out.block_offset = frames_->block_offset();
+    return true;
+  }
   out.format = format_;
   out.delimiter = delimiter_;
   out.strings = opts_.strings;
@@ -315,7 +336,23 @@ Batch parse_block(const RawBlock& block) {
   switch (block.format) {
     case Format::Csv: return parse_csv(block);
     case Format::Tsv: return parse_tsv(block);
+    case Format::Chunk: return parse_chunk(block);
     default: return parse_ndjson(block);
+  }
+}
+
+Batch parse_chunk(const RawBlock& block) {
+  std::string source = block.input ? block.input->display : "";
+  try {
+    Batch b = chunk::decode_block(block.frame);
+    b.source = std::move(source);
+    return b;
+  } catch (const Error& e) {
+    Batch b;
+    b.source = source;
+    b.error = std::make_exception_ptr(
+        Error(concat("block ", block.block_no, " (byte ", block.block_offset, "): ", e.message()), e.hint()).at(source));
+    return b;
   }
 }
 

@@ -82,7 +82,7 @@ void append_delimited_value(std::string& out, const Column& c, int64_t i, char d
 class NdjsonWriter : public Writer {
  public:
   explicit NdjsonWriter(Output& out) : Writer(out) {}
-  void encode(const Batch& b, std::string& out) const override { encode_ndjson(b, out); }
+  void encode(const Batch& b, Encoded& out) const override { encode_ndjson(b, out.bytes); }
 };
 
 // CSV/TSV: the header is the first batch's fields. Later batches are laid out in
@@ -111,22 +111,63 @@ class DelimitedWriter : public Writer {
     b = select_columns(std::move(b), header_);
   }
 
-  void encode(const Batch& b, std::string& out) const override { encode_delimited(b, delim_, out); }
+  void encode(const Batch& b, Encoded& out) const override { encode_delimited(b, delim_, out.bytes); }
 
-  void emit(const Batch& b, const std::string& bytes) override {
+  void emit(const Batch& b, Encoded& enc) override {
     if (!header_written_) {
       std::string h;
       encode_delimited_header(header_, delim_, h);
       out_.write(h);
       header_written_ = true;
     }
-    out_.write(bytes);
+    out_.write(enc.bytes);
   }
 
  private:
   char delim_;
   bool have_header_ = false, header_written_ = false;
   std::vector<std::string> header_;
+};
+
+// Chunk files: blocks encoded in parallel; the footer collects their statistics.
+class ChunkWriter : public Writer {
+ public:
+  ChunkWriter(Output& out, chunk::Codec codec) : Writer(out), codec_(codec) {}
+
+  void encode(const Batch& b, Encoded& out) const override { chunk::encode_block(b, codec_, out.bytes, out.block); }
+
+  void emit(const Batch& b, Encoded& enc) override {
+    start();
+    enc.block.offset = segment_bytes_;
+    footer_.rows += enc.block.rows;
+    footer_.blocks.push_back(std::move(enc.block));
+    out_.write(enc.bytes);
+    segment_bytes_ += enc.bytes.size();
+  }
+
+  void finish() override {
+    start();
+    std::string f;
+    chunk::encode_footer(footer_, segment_bytes_, f);
+    out_.write(f);
+  }
+
+  int64_t preferred_block_bytes() const override { return 4 << 20; }
+
+ private:
+  void start() {
+    if (started_) return;
+    std::string h;
+    chunk::encode_file_header(h);
+    out_.write(h);
+    segment_bytes_ = h.size();
+    started_ = true;
+  }
+
+  chunk::Codec codec_;
+  bool started_ = false;
+  uint64_t segment_bytes_ = 0;
+  chunk::Footer footer_;
 };
 
 }  // namespace
@@ -170,8 +211,9 @@ void encode_delimited(const Batch& b, char delim, std::string& out) {
   }
 }
 
-std::unique_ptr<Writer> make_writer(Format f, Output& out) {
+std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& opts) {
   switch (f) {
+    case Format::Chunk: return std::make_unique<ChunkWriter>(out, opts.codec);
     case Format::Csv: return std::make_unique<DelimitedWriter>(out, ',');
     case Format::Tsv: return std::make_unique<DelimitedWriter>(out, '\t');
     default: return std::make_unique<NdjsonWriter>(out);

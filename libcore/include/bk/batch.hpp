@@ -21,6 +21,9 @@ namespace bk {
 enum class Type : uint8_t { Null = 0, Bool = 1, Int64 = 2, Float64 = 3, String = 4, Timestamp = 5, Json = 6 };
 
 std::string_view type_name(Type t);
+// The type two columns of one field widen to: null + T = T; int64 + float64 = float64;
+// any other mix = string.
+Type unify_types(Type a, Type b);
 bool parse_type_name(std::string_view name, Type& out);
 
 class Bitmap {

@@ -1,20 +1,24 @@
 // bk-cat: the adapter. Any input format to any output format, with field selection
-// and a row limit.
+// and a row limit; and, for chunk files, their schema, statistics and verification.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "bk/chunk.hpp"
 #include "bk/pipeline.hpp"
 #include "bk/read.hpp"
 
 namespace bk {
 
 struct CatOptions {
+  enum class Mode { Convert, Schema, Stats, Verify };
+  Mode mode = Mode::Convert;
   std::vector<std::string> inputs;
   ReadOptions read;
   Format output_format = Format::Ndjson;
+  chunk::Codec codec = chunk::Codec::Zstd;
   std::string output;               // "" or "-": stdout
   std::vector<std::string> select;  // empty: every field
   int64_t head = -1;                // -1: no limit

@@ -88,6 +88,16 @@ class Error : public std::exception {
   std::string text_;
 };
 
+// Ends the tool with this status; whatever had to be said was said already.
+struct ExitStatus : std::exception {
+  explicit ExitStatus(int c) : code(c) {}
+  int code;
+  const char* what() const noexcept override { return "exit"; }
+};
+
+// Writes "TOOL: error: TEXT" as one line on stderr (one write, so threads never interleave).
+void print_error(const std::string& tool, const std::string& text);
+
 // Thrown when the reader of our output went away (`| head`): the tool ends quietly, status 0.
 struct BrokenPipe : std::exception {
   const char* what() const noexcept override { return "broken pipe"; }

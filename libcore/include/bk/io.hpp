@@ -25,9 +25,17 @@ class ByteReader {
  public:
   virtual ~ByteReader() = default;
   virtual size_t read(char* dst, size_t n) = 0;
+  // Skips n bytes (seeks where it can); returns the bytes skipped, fewer only at the end.
+  virtual uint64_t skip(uint64_t n);
   // Raw (compressed) bytes consumed so far, for progress.
   virtual int64_t raw_bytes() const = 0;
 };
+
+// Replays `prefix` (bytes already read from `inner`), then reads on from `inner`.
+std::unique_ptr<ByteReader> prefixed_reader(std::unique_ptr<ByteReader> inner, std::string prefix);
+
+// A reader over bytes in memory (tests, fuzzing).
+std::unique_ptr<ByteReader> memory_reader(std::string data);
 
 // Opens an input; gzip (by its magic bytes, concatenated members included) is
 // decompressed on the fly.

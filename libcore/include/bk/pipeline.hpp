@@ -37,7 +37,7 @@ struct Counters {
 struct Context {
   std::string tool = "bk";
   int threads = 0;                   // 0: every core
-  int64_t block_bytes = 1 << 20;     // target size of a raw block
+  int64_t block_bytes = 0;           // target size of a raw block; 0: the writer's preference
   Counters counters;
 };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bk/batch.hpp"
+#include "bk/chunk.hpp"
 #include "bk/io.hpp"
 
 namespace bk {
@@ -63,6 +64,10 @@ struct RawBlock {
   PaddedBuffer data;
   int64_t skip_lines = 0;  // lines before data in this block (the CSV header)
   bool first_in_file = false;
+  // Chunk input: the whole block frame, its number in the file and byte offset.
+  std::string frame;
+  int64_t block_no = 0;
+  uint64_t block_offset = 0;
 };
 
 class BlockReader {
@@ -71,6 +76,8 @@ class BlockReader {
   // Fills the next block; false at the end of the input.
   bool next(RawBlock& out);
   Format format() const { return format_; }
+  // Chunk input: the frame walker (to read schemas and footers without decoding).
+  chunk::FrameReader* frames() { return frames_.get(); }
   int64_t raw_bytes() const { return reader_->raw_bytes(); }
 
  private:
@@ -91,6 +98,7 @@ class BlockReader {
   bool eof_ = false;
   bool first_ = true;
   int64_t header_lines_ = 0;
+  std::unique_ptr<chunk::FrameReader> frames_;  // chunk input
 };
 
 // Parses one block into a batch (any thread).
@@ -100,6 +108,7 @@ Batch parse_block(const RawBlock& block);
 Batch parse_ndjson(const RawBlock& block);
 Batch parse_csv(const RawBlock& block);
 Batch parse_tsv(const RawBlock& block);
+Batch parse_chunk(const RawBlock& block);
 
 // Splits the first CSV record at `pos` of `text`; returns the fields and moves `pos`
 // past the record, or returns false when the record is incomplete.

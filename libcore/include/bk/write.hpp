@@ -11,25 +11,38 @@
 #include <vector>
 
 #include "bk/batch.hpp"
+#include "bk/chunk.hpp"
 #include "bk/io.hpp"
 #include "bk/read.hpp"
 
 namespace bk {
 
+// What encode() makes of one batch.
+struct Encoded {
+  std::string bytes;
+  chunk::BlockInfo block;  // chunk output: the block's statistics for the footer
+};
+
 class Writer {
  public:
   virtual ~Writer() = default;
   virtual void prepare(Batch& b) {}
-  virtual void encode(const Batch& b, std::string& out) const = 0;
-  virtual void emit(const Batch& b, const std::string& bytes) { out_.write(bytes); }
+  virtual void encode(const Batch& b, Encoded& out) const = 0;
+  virtual void emit(const Batch& b, Encoded& enc) { out_.write(enc.bytes); }
   virtual void finish() {}
+  // The input block size this writer works best with.
+  virtual int64_t preferred_block_bytes() const { return 1 << 20; }
 
  protected:
   explicit Writer(Output& out) : out_(out) {}
   Output& out_;
 };
 
-std::unique_ptr<Writer> make_writer(Format f, Output& out);
+struct WriteOptions {
+  chunk::Codec codec = chunk::Codec::Zstd;
+};
+
+std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& opts = {});
 
 // One batch as NDJSON / CSV / TSV text (the header row not included).
 void encode_ndjson(const Batch& b, std::string& out);

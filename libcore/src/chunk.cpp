@@ -1,0 +1,742 @@
+// Chunk blocks: encoding and decoding (layout in man/bk-chunk.5).
+//
+// Each column is encoded on its own, then the whole payload is compressed once:
+//   int64/timestamp   an integer stream: frame of reference (value - min) or, when
+//                     narrower, deltas from the previous value; packed in 0, 1, 2,
+//                     4 or 8 bytes a value (0: every value equal)
+//   float64           "decimal" when every value is exactly m / 10^k for one k
+//                     (meter readings: 7.416 = 7416 / 10^3; exact, since m < 2^53
+//                     and 10^k are exact doubles and IEEE division rounds
+//                     correctly), stored as k and the integer stream of m; else
+//                     raw IEEE 754 doubles
+//   string/json       lengths as an integer stream, then the bytes; or, when few
+//                     distinct values repeat, a dictionary and an index stream
+//   bool              a bitmap
+// Null rows hold the previous value in integer streams (so deltas stay small) and
+// nothing of their own elsewhere; a validity bitmap precedes a column with nulls.
+// Decoding checks every length against what is left, so damage is an error, never a
+// crash; the checksum is checked before anything is decoded.
+#include "bk/chunk.hpp"
+
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "bk/error.hpp"
+
+static_assert(std::endian::native == std::endian::little, "the chunk format code assumes a little-endian host");
+
+namespace bk::chunk {
+
+std::string_view codec_name(Codec c) {
+  switch (c) {
+    case Codec::None: return "none";
+    case Codec::Zstd: return "zstd";
+    case Codec::Zlib: return "zlib";
+  }
+  return "?";
+}
+
+Codec parse_codec(std::string_view name) {
+  if (name == "zstd") return Codec::Zstd;
+  if (name == "zlib") return Codec::Zlib;
+  if (name == "none") return Codec::None;
+  throw Error::usage(concat("--codec: unknown codec '", name, "'"), "use zstd, zlib or none");
+}
+
+namespace {
+
+enum Encoding : uint8_t { kPlain = 0, kAlt = 1 };  // kAlt: decimal (float64) or dictionary (string/json)
+
+template <typename T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+Error damaged(const std::string& what) {
+  return Error(concat("damaged: ", what), "the file is corrupt; the blocks before this one are intact");
+}
+
+// Bounds-checked reading of a decoded payload or schema.
+class Cursor {
+ public:
+  Cursor(const char* p, size_t n) : p_(p), end_(p + n) {}
+  template <typename T>
+  T get() {
+    T v;
+    need(sizeof v);
+    std::memcpy(&v, p_, sizeof v);
+    p_ += sizeof v;
+    return v;
+  }
+  const char* take(uint64_t n) {
+    need(n);
+    const char* r = p_;
+    p_ += n;
+    return r;
+  }
+  size_t left() const { return end_ - p_; }
+
+ private:
+  void need(uint64_t n) const {
+    if (n > static_cast<uint64_t>(end_ - p_)) throw damaged("a column runs past the end of its block");
+  }
+  const char* p_;
+  const char* end_;
+};
+
+// ---- integer streams ----------------------------------------------------------
+
+int width_for(uint64_t range) {
+  if (range == 0) return 0;
+  if (range <= 0xff) return 1;
+  if (range <= 0xffff) return 2;
+  if (range <= 0xffffffffu) return 4;
+  return 8;
+}
+
+void put_packed(std::string& out, const uint64_t* v, size_t n, int width) {
+  size_t at = out.size();
+  out.resize(at + n * width);
+  char* p = out.data() + at;
+  switch (width) {
+    case 0: break;
+    case 1: for (size_t i = 0; i < n; ++i) p[i] = static_cast<char>(v[i]); break;
+    case 2: for (size_t i = 0; i < n; ++i) { uint16_t x = static_cast<uint16_t>(v[i]); std::memcpy(p + 2 * i, &x, 2); } break;
+    case 4: for (size_t i = 0; i < n; ++i) { uint32_t x = static_cast<uint32_t>(v[i]); std::memcpy(p + 4 * i, &x, 4); } break;
+    default: std::memcpy(p, v, n * 8);
+  }
+}
+
+// Writes n values (null slots already filled by the caller) as an integer stream.
+void put_int_stream(std::string& out, const int64_t* v, size_t n) {
+  // Frame of reference.
+  int64_t lo = n ? v[0] : 0, hi = lo;
+  for (size_t i = 1; i < n; ++i) lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
+  int for_width = width_for(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
+  // Deltas (wrapping arithmetic: exact for any values).
+  uint64_t dlo = 0, dhi = 0;
+  if (n > 1) {
+    dlo = dhi = static_cast<uint64_t>(v[1]) - static_cast<uint64_t>(v[0]);
+    for (size_t i = 2; i < n; ++i) {
+      int64_t d = static_cast<int64_t>(static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]));
+      dlo = static_cast<uint64_t>(std::min(static_cast<int64_t>(dlo), d));
+      dhi = static_cast<uint64_t>(std::max(static_cast<int64_t>(dhi), d));
+    }
+  }
+  int delta_width = n > 1 ? width_for(dhi - dlo) : 64;
+  std::vector<uint64_t> packed(n);
+  if (delta_width < for_width) {
+    // mode 1: first value, then each delta minus the smallest delta
+    out += char(1);
+    out += char(delta_width);
+    put<int64_t>(out, v[0]);
+    put<int64_t>(out, static_cast<int64_t>(dlo));
+    packed[0] = 0;
+    for (size_t i = 1; i < n; ++i) packed[i] = static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]) - dlo;
+    put_packed(out, packed.data() + 1, n - 1, delta_width);
+  } else {
+    out += char(0);
+    out += char(for_width);
+    put<int64_t>(out, lo);
+    for (size_t i = 0; i < n; ++i) packed[i] = static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(lo);
+    put_packed(out, packed.data(), n, for_width);
+  }
+}
+
+uint64_t get_packed(const char* p, size_t i, int width) {
+  switch (width) {
+    case 0: return 0;
+    case 1: return static_cast<uint8_t>(p[i]);
+    case 2: { uint16_t x; std::memcpy(&x, p + 2 * i, 2); return x; }
+    case 4: { uint32_t x; std::memcpy(&x, p + 4 * i, 4); return x; }
+    default: { uint64_t x; std::memcpy(&x, p + 8 * i, 8); return x; }
+  }
+}
+
+void get_int_stream(Cursor& c, int64_t* v, size_t n) {
+  uint8_t mode = c.get<uint8_t>();
+  int width = c.get<uint8_t>();
+  if (mode > 1 || (width != 0 && width != 1 && width != 2 && width != 4 && width != 8))
+    throw damaged("unknown integer encoding");
+  if (mode == 0) {
+    uint64_t base = static_cast<uint64_t>(c.get<int64_t>());
+    const char* p = c.take(static_cast<uint64_t>(n) * width);
+    for (size_t i = 0; i < n; ++i) v[i] = static_cast<int64_t>(base + get_packed(p, i, width));
+  } else {
+    uint64_t first = static_cast<uint64_t>(c.get<int64_t>());
+    uint64_t dlo = static_cast<uint64_t>(c.get<int64_t>());
+    if (n == 0) return;
+    const char* p = c.take(static_cast<uint64_t>(n - 1) * width);
+    uint64_t cur = first;
+    v[0] = static_cast<int64_t>(cur);
+    for (size_t i = 1; i < n; ++i) {
+      cur += get_packed(p, i - 1, width) + dlo;
+      v[i] = static_cast<int64_t>(cur);
+    }
+  }
+}
+
+// Null slots take the previous valid value (the first valid one for leading nulls).
+std::vector<int64_t> filled(const Column& col, const std::vector<int64_t>& values) {
+  std::vector<int64_t> v(values);
+  int64_t n = col.size();
+  int64_t prev = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (col.valid.get(i)) { prev = v[i]; break; }
+  for (int64_t i = 0; i < n; ++i) {
+    if (col.valid.get(i)) prev = v[i];
+    else v[i] = prev;
+  }
+  return v;
+}
+
+// ---- float64 as decimals ------------------------------------------------------
+
+const double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+constexpr int kMaxScale = 15;
+constexpr double kTwo53 = 9007199254740992.0;
+
+bool decimal_at(double x, int k, int64_t& m) {
+  double y = x * kPow10[k];
+  if (!(std::fabs(y) < kTwo53)) return false;
+  double r = std::nearbyint(y);
+  if (r / kPow10[k] != x) return false;
+  m = static_cast<int64_t>(r);
+  return true;
+}
+
+// The smallest k that makes every valid value m / 10^k; -1 if there is none.
+int decimal_scale(const Column& col) {
+  int k = 0;
+  int64_t m;
+  for (int64_t i = 0; i < col.size(); ++i) {
+    if (!col.valid.get(i)) continue;
+    double x = col.floats[i];
+    if (x == 0 && std::signbit(x)) return -1;  // -0.0 would come back as +0.0
+    while (!decimal_at(x, k, m)) {
+      if (++k > kMaxScale) return -1;
+    }
+  }
+  return k;
+}
+
+// ---- strings ------------------------------------------------------------------
+
+bool dictionary_pays(const Column& col) {
+  int64_t n = col.size();
+  if (n < 64) return false;
+  std::unordered_set<std::string_view> seen;
+  int64_t sampled = 0;
+  for (int64_t i = 0; i < n && sampled < 512; ++i) {
+    if (!col.valid.get(i)) continue;
+    seen.insert(col.str(i));
+    ++sampled;
+  }
+  return sampled > 0 && static_cast<int64_t>(seen.size()) * 4 <= sampled;
+}
+
+void put_validity(std::string& out, const Bitmap& valid) {
+  size_t nbytes = (valid.size() + 7) / 8;
+  out.append(reinterpret_cast<const char*>(valid.words().data()), nbytes);
+}
+
+void get_bitmap(Cursor& c, Bitmap& bm, uint64_t rows) {
+  const char* p = c.take((rows + 7) / 8);
+  bm.reserve(static_cast<int64_t>(rows));
+  for (uint64_t i = 0; i < rows; ++i) bm.push_back((static_cast<uint8_t>(p[i >> 3]) >> (i & 7)) & 1);
+}
+
+// ---- statistics ---------------------------------------------------------------
+
+constexpr size_t kMaxStatString = 64;
+
+void compute_stats(const Column& col, ColumnStats& s) {
+  s.type = col.type;
+  s.nulls = col.size() - col.valid.count();
+  s.has_minmax = false;
+  bool first = true;
+  for (int64_t i = 0; i < col.size(); ++i) {
+    if (!col.valid.get(i)) continue;
+    switch (col.type) {
+      case Type::Bool:
+      case Type::Int64:
+      case Type::Timestamp:
+        if (first) s.min_i = s.max_i = col.ints[i];
+        s.min_i = std::min(s.min_i, col.ints[i]);
+        s.max_i = std::max(s.max_i, col.ints[i]);
+        break;
+      case Type::Float64: {
+        double x = col.floats[i];
+        if (std::isnan(x)) continue;
+        if (first) s.min_f = s.max_f = x;
+        s.min_f = std::min(s.min_f, x);
+        s.max_f = std::max(s.max_f, x);
+        break;
+      }
+      case Type::String:
+      case Type::Json: {
+        std::string_view v = col.str(i);
+        if (first || v < s.min_s) s.min_s = v;
+        if (first || v > s.max_s) s.max_s = v;
+        break;
+      }
+      case Type::Null: continue;
+    }
+    first = false;
+  }
+  s.has_minmax = !first;
+  if ((col.type == Type::String || col.type == Type::Json) &&
+      (s.min_s.size() > kMaxStatString || s.max_s.size() > kMaxStatString)) {
+    s.has_minmax = false;
+    s.min_s.clear();
+    s.max_s.clear();
+  }
+}
+
+// ---- compression --------------------------------------------------------------
+
+void compress(Codec codec, const std::string& raw, std::string& out) {
+  size_t at = out.size();
+  switch (codec) {
+    case Codec::None: out += raw; return;
+    case Codec::Zstd: {
+      thread_local ZSTD_CCtx* cctx = ZSTD_createCCtx();
+      size_t bound = ZSTD_compressBound(raw.size());
+      out.resize(at + bound);
+      size_t n = ZSTD_compressCCtx(cctx, out.data() + at, bound, raw.data(), raw.size(), 1);
+      if (ZSTD_isError(n)) throw Error(concat("zstd compression failed: ", ZSTD_getErrorName(n)));
+      out.resize(at + n);
+      return;
+    }
+    case Codec::Zlib: {
+      uLongf bound = compressBound(static_cast<uLong>(raw.size()));
+      out.resize(at + bound);
+      int r = compress2(reinterpret_cast<Bytef*>(out.data() + at), &bound,
+                        reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()), 1);
+      if (r != Z_OK) throw Error("zlib compression failed");
+      out.resize(at + bound);
+      return;
+    }
+  }
+}
+
+void decompress(Codec codec, const char* p, size_t n, std::string& raw, uint64_t raw_len) {
+  raw.resize(raw_len);
+  switch (codec) {
+    case Codec::None:
+      if (n != raw_len) throw damaged("stored and raw lengths differ");
+      std::memcpy(raw.data(), p, n);
+      return;
+    case Codec::Zstd: {
+      thread_local ZSTD_DCtx* dctx = ZSTD_createDCtx();
+      size_t r = ZSTD_decompressDCtx(dctx, raw.data(), raw_len, p, n);
+      if (ZSTD_isError(r) || r != raw_len) throw damaged("zstd data does not decompress");
+      return;
+    }
+    case Codec::Zlib: {
+      uLongf len = static_cast<uLongf>(raw_len);
+      int r = uncompress(reinterpret_cast<Bytef*>(raw.data()), &len, reinterpret_cast<const Bytef*>(p),
+                         static_cast<uLong>(n));
+      if (r != Z_OK || len != raw_len) throw damaged("zlib data does not decompress");
+      return;
+    }
+  }
+}
+
+uint64_t frame_checksum(const char* frame, size_t len) {
+  XXH3_state_t st;
+  XXH3_64bits_reset(&st);
+  XXH3_64bits_update(&st, frame, 40);
+  XXH3_64bits_update(&st, frame + kBlockHeaderSize, len - kBlockHeaderSize);
+  return XXH3_64bits_digest(&st);
+}
+
+// ---- one column ---------------------------------------------------------------
+
+void encode_column(const Column& col, uint64_t rows, std::string& schema, std::string& payload,
+                   ColumnStats& stats, const std::string& name) {
+  stats.name = name;
+  compute_stats(col, stats);
+  uint8_t encoding = kPlain;
+  std::string body;
+  switch (col.type) {
+    case Type::Null: break;
+    case Type::Bool: {
+      Bitmap bits;
+      bits.reserve(col.size());
+      for (int64_t i = 0; i < col.size(); ++i) bits.push_back(col.ints[i] != 0);
+      put_validity(body, bits);
+      break;
+    }
+    case Type::Int64:
+    case Type::Timestamp: {
+      auto v = filled(col, col.ints);
+      put_int_stream(body, v.data(), v.size());
+      break;
+    }
+    case Type::Float64: {
+      int k = decimal_scale(col);
+      if (k >= 0) {
+        encoding = kAlt;
+        std::vector<int64_t> m(col.size(), 0);
+        for (int64_t i = 0; i < col.size(); ++i)
+          if (col.valid.get(i)) decimal_at(col.floats[i], k, m[i]);
+        m = filled(col, m);
+        body += char(k);
+        put_int_stream(body, m.data(), m.size());
+      } else {
+        body.append(reinterpret_cast<const char*>(col.floats.data()), col.floats.size() * 8);
+      }
+      break;
+    }
+    case Type::String:
+    case Type::Json: {
+      if (dictionary_pays(col)) {
+        std::unordered_map<std::string_view, int64_t> index;
+        std::vector<std::string_view> dict;
+        std::vector<int64_t> idx(col.size(), 0);
+        for (int64_t i = 0; i < col.size(); ++i) {
+          if (!col.valid.get(i)) continue;
+          auto [it, added] = index.try_emplace(col.str(i), static_cast<int64_t>(dict.size()));
+          if (added) dict.push_back(col.str(i));
+          idx[i] = it->second;
+        }
+        if (static_cast<int64_t>(dict.size()) * 2 <= col.size()) {
+          encoding = kAlt;
+          put<uint32_t>(body, static_cast<uint32_t>(dict.size()));
+          std::vector<int64_t> lens(dict.size());
+          for (size_t k = 0; k < dict.size(); ++k) lens[k] = static_cast<int64_t>(dict[k].size());
+          put_int_stream(body, lens.data(), lens.size());
+          for (auto s : dict) body += s;
+          idx = filled(col, idx);
+          put_int_stream(body, idx.data(), idx.size());
+          break;
+        }
+      }
+      std::vector<int64_t> lens(col.size());
+      for (int64_t i = 0; i < col.size(); ++i) lens[i] = static_cast<int64_t>(col.offsets[i + 1] - col.offsets[i]);
+      put_int_stream(body, lens.data(), lens.size());
+      body.append(col.bytes.data() + col.offsets[0], col.offsets[col.size()] - col.offsets[0]);
+      break;
+    }
+  }
+  put<uint32_t>(schema, static_cast<uint32_t>(name.size()));
+  schema += name;
+  schema += static_cast<char>(col.type);
+  schema += static_cast<char>(encoding);
+  put<uint16_t>(schema, 0);
+  put<uint64_t>(schema, static_cast<uint64_t>(stats.nulls));
+  if (stats.nulls > 0 && col.type != Type::Null) put_validity(payload, col.valid);
+  payload += body;
+}
+
+void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint64_t rows, Column& col) {
+  col.type = type;
+  if (type == Type::Null) {
+    if (nulls != rows) throw damaged("a null column has values");
+    col.valid.resize(static_cast<int64_t>(rows), false);
+    return;
+  }
+  if (nulls > 0) get_bitmap(c, col.valid, rows);
+  else col.valid.resize(static_cast<int64_t>(rows), true);
+  if (static_cast<uint64_t>(col.size() - col.valid.count()) != nulls) throw damaged("null count does not match");
+  size_t n = static_cast<size_t>(rows);
+  switch (type) {
+    case Type::Null: break;
+    case Type::Bool: {
+      Bitmap bits;
+      get_bitmap(c, bits, rows);
+      col.ints.resize(n);
+      for (size_t i = 0; i < n; ++i) col.ints[i] = col.valid.get(i) && bits.get(i);
+      break;
+    }
+    case Type::Int64:
+    case Type::Timestamp:
+      col.ints.resize(n);
+      get_int_stream(c, col.ints.data(), n);
+      for (size_t i = 0; i < n; ++i)
+        if (!col.valid.get(i)) col.ints[i] = 0;
+      break;
+    case Type::Float64:
+      col.floats.resize(n);
+      if (encoding == kAlt) {
+        int k = c.get<uint8_t>();
+        if (k > kMaxScale) throw damaged("decimal scale out of range");
+        std::vector<int64_t> m(n);
+        get_int_stream(c, m.data(), n);
+        for (size_t i = 0; i < n; ++i) col.floats[i] = col.valid.get(i) ? static_cast<double>(m[i]) / kPow10[k] : 0.0;
+      } else {
+        std::memcpy(col.floats.data(), c.take(static_cast<uint64_t>(n) * 8), n * 8);
+      }
+      break;
+    case Type::String:
+    case Type::Json: {
+      col.offsets.resize(n + 1);
+      col.offsets[0] = 0;
+      if (encoding == kAlt) {
+        uint32_t count = c.get<uint32_t>();
+        if (count > c.left()) throw damaged("dictionary larger than its block");
+        std::vector<int64_t> lens(count);
+        get_int_stream(c, lens.data(), count);
+        std::vector<std::string_view> dict(count);
+        for (uint32_t k = 0; k < count; ++k) {
+          if (lens[k] < 0) throw damaged("negative string length");
+          dict[k] = std::string_view(c.take(static_cast<uint64_t>(lens[k])), static_cast<size_t>(lens[k]));
+        }
+        std::vector<int64_t> idx(n);
+        get_int_stream(c, idx.data(), n);
+        for (size_t i = 0; i < n; ++i) {
+          if (col.valid.get(i)) {
+            if (idx[i] < 0 || static_cast<uint64_t>(idx[i]) >= count) throw damaged("dictionary index out of range");
+            col.bytes += dict[idx[i]];
+          }
+          col.offsets[i + 1] = col.bytes.size();
+        }
+      } else {
+        std::vector<int64_t> lens(n);
+        get_int_stream(c, lens.data(), n);
+        uint64_t total = 0;
+        for (size_t i = 0; i < n; ++i) {
+          if (lens[i] < 0 || (!col.valid.get(i) && lens[i] != 0)) throw damaged("bad string length");
+          total += static_cast<uint64_t>(lens[i]);
+          col.offsets[i + 1] = total;
+        }
+        const char* p = c.take(total);
+        col.bytes.assign(p, total);
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+void encode_file_header(std::string& out) {
+  out.append(kFileMagic, 8);
+  put<uint16_t>(out, kVersion);
+  put<uint16_t>(out, 0);
+  put<uint32_t>(out, 0);
+}
+
+void encode_block(const Batch& b, Codec codec, std::string& out, BlockInfo& info) {
+  const uint64_t rows = static_cast<uint64_t>(b.rows);
+  std::string schema;
+  put<uint32_t>(schema, static_cast<uint32_t>(b.columns.size()));
+  put<int32_t>(schema, b.time_field);
+  thread_local std::string payload;
+  payload.clear();
+  info.columns.resize(b.columns.size());
+  for (size_t k = 0; k < b.columns.size(); ++k) encode_column(b.columns[k], rows, schema, payload, info.columns[k], b.names[k]);
+
+  size_t start = out.size();
+  out.resize(start + kBlockHeaderSize);
+  out += schema;
+  size_t payload_at = out.size();
+  compress(codec, payload, out);
+  char* h = out.data() + start;
+  std::memcpy(h, kBlockTag, 4);
+  uint32_t schema_len = static_cast<uint32_t>(schema.size());
+  uint64_t payload_len = out.size() - payload_at, raw_len = payload.size();
+  std::memcpy(h + 4, &schema_len, 4);
+  std::memcpy(h + 8, &payload_len, 8);
+  std::memcpy(h + 16, &raw_len, 8);
+  std::memcpy(h + 24, &rows, 8);
+  std::memset(h + 32, 0, 8);
+  h[32] = static_cast<char>(codec);
+  uint64_t sum = frame_checksum(h, out.size() - start);
+  std::memcpy(h + 40, &sum, 8);
+  info.rows = rows;
+  info.frame_len = out.size() - start;
+}
+
+BlockHeader parse_block_header(const char* p) {
+  if (std::memcmp(p, kBlockTag, 4) != 0) throw damaged("bad block tag");
+  BlockHeader h;
+  std::memcpy(&h.schema_len, p + 4, 4);
+  std::memcpy(&h.payload_len, p + 8, 8);
+  std::memcpy(&h.raw_len, p + 16, 8);
+  std::memcpy(&h.rows, p + 24, 8);
+  uint8_t codec = static_cast<uint8_t>(p[32]);
+  if (codec > 2) throw damaged("unknown codec");
+  h.codec = static_cast<Codec>(codec);
+  if (h.schema_len > kMaxFrameBytes || h.payload_len > kMaxFrameBytes || h.raw_len > kMaxFrameBytes ||
+      h.rows > kMaxRows)
+    throw damaged("implausible block sizes");
+  return h;
+}
+
+namespace {
+
+struct SchemaEntry {
+  std::string name;
+  Type type;
+  uint8_t encoding;
+  uint64_t nulls;
+};
+
+std::vector<SchemaEntry> read_schema(Cursor& c, int& time_field) {
+  uint32_t ncols = c.get<uint32_t>();
+  time_field = c.get<int32_t>();
+  if (ncols > c.left() / 16) throw damaged("implausible column count");
+  if (time_field < -1 || time_field >= static_cast<int32_t>(ncols)) throw damaged("bad event-time column");
+  std::vector<SchemaEntry> cols(ncols);
+  for (auto& e : cols) {
+    uint32_t len = c.get<uint32_t>();
+    e.name.assign(c.take(len), len);
+    uint8_t t = c.get<uint8_t>();
+    if (t > static_cast<uint8_t>(Type::Json)) throw damaged("unknown column type");
+    e.type = static_cast<Type>(t);
+    e.encoding = c.get<uint8_t>();
+    if (e.encoding > 1) throw damaged("unknown column encoding");
+    c.get<uint16_t>();
+    e.nulls = c.get<uint64_t>();
+  }
+  return cols;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, Type>> decode_block_schema(std::string_view frame, int& time_field) {
+  if (frame.size() < kBlockHeaderSize) throw damaged("block shorter than its header");
+  BlockHeader h = parse_block_header(frame.data());
+  if (kBlockHeaderSize + h.schema_len > frame.size()) throw damaged("schema runs past the block");
+  Cursor c(frame.data() + kBlockHeaderSize, h.schema_len);
+  std::vector<std::pair<std::string, Type>> out;
+  for (auto& e : read_schema(c, time_field)) out.emplace_back(std::move(e.name), e.type);
+  return out;
+}
+
+Batch decode_block(std::string_view frame) {
+  if (frame.size() < kBlockHeaderSize) throw damaged("block shorter than its header");
+  BlockHeader h = parse_block_header(frame.data());
+  if (kBlockHeaderSize + h.schema_len + h.payload_len != frame.size()) throw damaged("block lengths do not add up");
+  uint64_t stored;
+  std::memcpy(&stored, frame.data() + 40, 8);
+  if (frame_checksum(frame.data(), frame.size()) != stored)
+    throw Error("checksum mismatch", "the file is damaged; the blocks before this one are intact");
+  Batch b;
+  b.rows = static_cast<int64_t>(h.rows);
+  Cursor sc(frame.data() + kBlockHeaderSize, h.schema_len);
+  auto schema = read_schema(sc, b.time_field);
+  thread_local std::string raw;
+  decompress(h.codec, frame.data() + kBlockHeaderSize + h.schema_len, h.payload_len, raw, h.raw_len);
+  Cursor c(raw.data(), raw.size());
+  for (auto& e : schema) {
+    if (e.nulls > h.rows) throw damaged("null count larger than the row count");
+    Column col;
+    decode_column(c, e.type, e.encoding, e.nulls, h.rows, col);
+    b.add_column(std::move(e.name), std::move(col));
+  }
+  if (c.left() != 0) throw damaged("unused bytes after the last column");
+  return b;
+}
+
+// ---- footer -------------------------------------------------------------------
+
+namespace {
+
+void put_stats(std::string& out, const ColumnStats& s) {
+  put<uint32_t>(out, static_cast<uint32_t>(s.name.size()));
+  out += s.name;
+  out += static_cast<char>(s.type);
+  out += static_cast<char>(s.has_minmax);
+  put<uint16_t>(out, 0);
+  put<uint64_t>(out, static_cast<uint64_t>(s.nulls));
+  if (!s.has_minmax) return;
+  switch (s.type) {
+    case Type::Float64: put<double>(out, s.min_f); put<double>(out, s.max_f); break;
+    case Type::String:
+    case Type::Json:
+      put<uint32_t>(out, static_cast<uint32_t>(s.min_s.size())); out += s.min_s;
+      put<uint32_t>(out, static_cast<uint32_t>(s.max_s.size())); out += s.max_s;
+      break;
+    default: put<int64_t>(out, s.min_i); put<int64_t>(out, s.max_i);
+  }
+}
+
+Error damaged_footer(const std::string& what) {
+  return Error(concat("damaged footer: ", what), "the file is corrupt; its blocks may still be read");
+}
+
+}  // namespace
+
+void encode_footer(const Footer& f, uint64_t segment_len, std::string& out) {
+  std::string body;
+  put<uint64_t>(body, f.blocks.size());
+  put<uint64_t>(body, f.rows);
+  for (const auto& b : f.blocks) {
+    put<uint64_t>(body, b.offset);
+    put<uint64_t>(body, b.frame_len);
+    put<uint64_t>(body, b.rows);
+    put<uint32_t>(body, static_cast<uint32_t>(b.columns.size()));
+    for (const auto& s : b.columns) put_stats(body, s);
+  }
+  size_t start = out.size();
+  out.append(kFooterTag, 4);
+  put<uint32_t>(out, 0);
+  put<uint64_t>(out, body.size());
+  out += body;
+  put<uint64_t>(out, XXH3_64bits(out.data() + start, out.size() - start));
+  uint64_t total = segment_len + (out.size() - start) + kTrailerSize;
+  put<uint64_t>(out, total);
+  out.append(kEndMagic, 8);
+}
+
+Footer decode_footer(std::string_view hb, uint64_t checksum) {
+  if (XXH3_64bits(hb.data(), hb.size()) != checksum) throw damaged_footer("checksum mismatch");
+  Cursor c(hb.data() + kFooterHeaderSize, hb.size() - kFooterHeaderSize);
+  Footer f;
+  try {
+    uint64_t nblocks = c.get<uint64_t>();
+    f.rows = c.get<uint64_t>();
+    if (nblocks > c.left() / 28) throw damaged_footer("implausible block count");
+    f.blocks.resize(nblocks);
+    for (auto& b : f.blocks) {
+      b.offset = c.get<uint64_t>();
+      b.frame_len = c.get<uint64_t>();
+      b.rows = c.get<uint64_t>();
+      uint32_t ncols = c.get<uint32_t>();
+      if (ncols > c.left() / 16) throw damaged_footer("implausible column count");
+      b.columns.resize(ncols);
+      for (auto& s : b.columns) {
+        uint32_t len = c.get<uint32_t>();
+        s.name.assign(c.take(len), len);
+        uint8_t t = c.get<uint8_t>();
+        if (t > static_cast<uint8_t>(Type::Json)) throw damaged_footer("unknown column type");
+        s.type = static_cast<Type>(t);
+        s.has_minmax = c.get<uint8_t>() != 0;
+        c.get<uint16_t>();
+        s.nulls = static_cast<int64_t>(c.get<uint64_t>());
+        if (!s.has_minmax) continue;
+        switch (s.type) {
+          case Type::Float64: s.min_f = c.get<double>(); s.max_f = c.get<double>(); break;
+          case Type::String:
+          case Type::Json: {
+            uint32_t a = c.get<uint32_t>();
+            s.min_s.assign(c.take(a), a);
+            uint32_t z = c.get<uint32_t>();
+            s.max_s.assign(c.take(z), z);
+            break;
+          }
+          default: s.min_i = c.get<int64_t>(); s.max_i = c.get<int64_t>();
+        }
+      }
+    }
+  } catch (const Error& e) {
+    if (e.message().rfind("damaged footer", 0) == 0) throw;
+    throw damaged_footer("its contents run past its end");
+  }
+  if (c.left() != 0) throw damaged_footer("unused bytes at its end");
+  return f;
+}
+
+}  // namespace bk::chunk

@@ -1,0 +1,152 @@
+// Walking a chunk stream frame by frame (layout in man/bk-chunk.5). Reads strictly
+// forward, so it works on pipes; sizes are checked for plausibility and data is read
+// in pieces, so a damaged length can neither make us allocate gigabytes up front nor
+// wait forever: it runs into the end of the input and is reported as truncation.
+#include <cstring>
+
+#include "bk/chunk.hpp"
+#include "bk/error.hpp"
+
+namespace bk::chunk {
+
+size_t FrameReader::read_exact(char* dst, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    size_t r = in_.read(dst + got, n - got);
+    if (r == 0) break;
+    got += r;
+  }
+  pos_ += got;
+  return got;
+}
+
+Error FrameReader::truncated(const std::string& where) const {
+  return Error(concat("truncated: the file ends inside ", where),
+               concat("the file was cut short; the ", blocks_ > 0 ? blocks_ - 1 : 0,
+                      " blocks before it are intact"))
+      .at(name_);
+}
+
+void FrameReader::read_growing(std::string& buf, uint64_t n, const char* what) {
+  uint64_t done = 0;
+  while (done < n) {
+    uint64_t step = std::min<uint64_t>(n - done, 16u << 20);
+    size_t at = buf.size();
+    buf.resize(at + step);
+    size_t got = read_exact(buf.data() + at, static_cast<size_t>(step));
+    if (got < step) {
+      buf.resize(at + got);
+      throw truncated(what);
+    }
+    done += step;
+  }
+}
+
+bool FrameReader::next(std::string& frame, bool with_payload) {
+  for (;;) {
+    char tag[16];
+    uint64_t at = pos_;
+    size_t got = read_exact(tag, 4);
+    if (got == 0) {
+      if (in_segment_ && !footer_seen_)
+        throw Error(concat("truncated: no footer after block ", blocks_),
+                    "the file was cut short; its blocks are intact")
+            .at(name_);
+      return false;
+    }
+    if (got < 4) throw truncated(concat("the frame after block ", blocks_));
+
+    if (std::memcmp(tag, kFileMagic, 4) == 0) {
+      if (read_exact(tag + 4, kFileHeaderSize - 4) < kFileHeaderSize - 4) throw truncated("the file header");
+      if (std::memcmp(tag, kFileMagic, 8) != 0)
+        throw Error(concat("damaged file header at byte ", at), "this is not an intact chunk file").at(name_);
+      uint16_t version;
+      std::memcpy(&version, tag + 8, 2);
+      if (version != kVersion)
+        throw Error(concat("chunk format version ", version, " is not supported (this build reads version ",
+                           kVersion, ")"),
+                    "upgrade batchkit")
+            .at(name_);
+      if (in_segment_ && !footer_seen_)
+        throw Error(concat("a new file starts at byte ", at, " before the footer of the one before"),
+                    "a truncated chunk file was concatenated with another")
+            .at(name_);
+      in_segment_ = true;
+      footer_seen_ = false;
+      segment_start_ = at;
+      seg_blocks_.clear();
+      continue;
+    }
+    if (!in_segment_ || footer_seen_)
+      throw Error(concat("damaged: expected a chunk file header at byte ", at), "the file is corrupt").at(name_);
+
+    if (std::memcmp(tag, kBlockTag, 4) == 0) {
+      offset_ = at;
+      ++blocks_;
+      frame.assign(tag, 4);
+      frame.resize(kBlockHeaderSize);
+      if (read_exact(frame.data() + 4, kBlockHeaderSize - 4) < kBlockHeaderSize - 4)
+        throw truncated(concat("block ", blocks_));
+      BlockHeader h;
+      try {
+        h = parse_block_header(frame.data());
+      } catch (const Error& e) {
+        throw Error(concat("block ", blocks_, " (byte ", at, "): ", e.message()), e.hint()).at(name_);
+      }
+      if (with_payload) {
+        read_growing(frame, h.schema_len + h.payload_len, concat("block ", blocks_).c_str());
+      } else {
+        read_growing(frame, h.schema_len, concat("block ", blocks_).c_str());
+        if (in_.skip(h.payload_len) < h.payload_len) throw truncated(concat("block ", blocks_));
+        pos_ += h.payload_len;
+      }
+      BlockInfo info;
+      info.offset = at - segment_start_;
+      info.frame_len = kBlockHeaderSize + h.schema_len + h.payload_len;
+      info.rows = h.rows;
+      seg_blocks_.push_back(std::move(info));
+      return true;
+    }
+
+    if (std::memcmp(tag, kFooterTag, 4) == 0) {
+      std::string hb(tag, 4);
+      hb.resize(kFooterHeaderSize);
+      if (read_exact(hb.data() + 4, kFooterHeaderSize - 4) < kFooterHeaderSize - 4) throw truncated("the footer");
+      uint64_t body_len;
+      std::memcpy(&body_len, hb.data() + 8, 8);
+      if (body_len > kMaxFrameBytes) throw Error("damaged footer: implausible length", "the file is corrupt").at(name_);
+      read_growing(hb, body_len, "the footer");
+      char tail[8 + kTrailerSize];
+      if (read_exact(tail, sizeof tail) < sizeof tail) throw truncated("the footer");
+      uint64_t checksum, total;
+      std::memcpy(&checksum, tail, 8);
+      std::memcpy(&total, tail + 8, 8);
+      Footer f;
+      try {
+        f = decode_footer(hb, checksum);
+      } catch (const Error& e) {
+        throw Error(concat(e.message(), " (after block ", blocks_, ")"), e.hint()).at(name_);
+      }
+      bool match = f.blocks.size() == seg_blocks_.size();
+      uint64_t rows = 0;
+      for (size_t k = 0; match && k < f.blocks.size(); ++k) {
+        match = f.blocks[k].offset == seg_blocks_[k].offset && f.blocks[k].frame_len == seg_blocks_[k].frame_len &&
+                f.blocks[k].rows == seg_blocks_[k].rows;
+        rows += f.blocks[k].rows;
+      }
+      if (!match || rows != f.rows)
+        throw Error(concat("the footer after block ", blocks_, " does not match the blocks before it"),
+                    "blocks were lost or altered; the file is corrupt")
+            .at(name_);
+      if (std::memcmp(tail + 16, kEndMagic, 8) != 0 || total != pos_ - segment_start_)
+        throw Error(concat("damaged trailer after block ", blocks_), "the file is corrupt").at(name_);
+      footers_.push_back(std::move(f));
+      footer_seen_ = true;
+      continue;
+    }
+    throw Error(concat("damaged: unexpected bytes at byte ", at, " after block ", blocks_), "the file is corrupt")
+        .at(name_);
+  }
+}
+
+}  // namespace bk::chunk
