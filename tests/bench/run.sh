@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Benchmark driver: runs each workload with batchkit and with DuckDB (the reference a user
+# would otherwise pick) on the same data and machine, and reports batchkit as a ratio to
+# DuckDB. batchkit is timed as a whole process (start-up included); DuckDB by the query's
+# own wall time as duck.sh reports it (Node.js start-up excluded), as in
+# shared/bench/README.md. Each side runs RUNS times; best and median are reported.
+#
+# Prints a table and writes it as JSON lines to build/bench-results.ndjson (overwritten
+# each run). See tests/bench/README.md.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Run the batchkit benchmark workloads beside DuckDB and print batchkit/DuckDB ratios.
+Usage: tests/bench/run.sh [-n RUNS] [-r ROWS] [-d DATA_DIR] [--no-duckdb] [WORKLOAD...]
+
+  -n RUNS       runs per workload and tool (default 3)
+  -r ROWS       readings to generate (default 2000000, about 235 MB)
+  -d DATA_DIR   where readings.ndjson and devices.ndjson live; generated with
+                bk-bench-gen when missing or of another row count (default build/bench-data)
+  --no-duckdb   time batchkit only
+  WORKLOAD      ids to run (default: all known)
+
+Environment: BK_BIN (binaries, default build/bin), BK_SHARED (the shared/ folder with
+bench/duck.sh, default ../shared beside the repository).
+
+Examples:
+  tests/bench/run.sh                    every workload, 3 runs, 2M rows
+  tests/bench/run.sh -n 5 w0            w0 only, 5 runs
+  tests/bench/run.sh -r 200000 --no-duckdb
+EOF
+}
+
+# The workloads: id, the batchkit tool it needs, and the batchkit command. The command is
+# evaluated with $BIN (binaries), $DATA (data directory) and $OUT (an output directory
+# kept between workloads). Its DuckDB twin is `duck.sh ID`. Add a workload with one line.
+# shellcheck disable=SC2016  # expanded later, by eval
+WORKLOADS=(
+  'w0 bk-cat  "$BIN/bk-cat" "$DATA/readings.ndjson" -O csv -o "$OUT/w0.csv"'
+)
+
+die() { echo "run.sh: error: $*" >&2; exit 2; }
+
+# --- Options ---------------------------------------------------------------------------
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+runs=3 rows=2000000 data=$repo/build/bench-data duckdb=1 selected=()
+while (($#)); do
+  case $1 in
+    -n) [[ ${2-} =~ ^[1-9][0-9]*$ ]] || die "-n needs a positive number of runs"; runs=$2; shift 2 ;;
+    -r) [[ ${2-} =~ ^[1-9][0-9]*$ ]] || die "-r needs a positive number of rows"; rows=$2; shift 2 ;;
+    -d) [[ -n ${2-} ]] || die "-d needs a directory"; data=$2; shift 2 ;;
+    --no-duckdb) duckdb=0; shift ;;
+    -h | --help) usage; exit 0 ;;
+    -*) die "unknown option $1 (see run.sh --help)" ;;
+    *) selected+=("$1"); shift ;;
+  esac
+done
+
+declare -A tool_of command_of
+ids=()
+for line in "${WORKLOADS[@]}"; do
+  read -r id tool command <<<"$line"
+  ids+=("$id") tool_of[$id]=$tool command_of[$id]=$command
+done
+((${#selected[@]})) || selected=("${ids[@]}")
+for id in "${selected[@]}"; do
+  [[ -n ${tool_of[$id]-} ]] || die "unknown workload '$id' (known: ${ids[*]})"
+done
+
+BIN=$(cd "${BK_BIN:-$repo/build/bin}" 2>/dev/null && pwd) || die "no binaries in ${BK_BIN:-$repo/build/bin} (build first)"
+shared=${BK_SHARED:-$repo/../shared}
+duck=$shared/bench/duck.sh
+if ((duckdb)) && [[ ! -x $duck ]]; then
+  die "no $duck (set BK_SHARED to the shared/ folder, or use --no-duckdb)"
+fi
+results=$repo/build/bench-results.ndjson
+OUT=$repo/build/bench-out/batchkit
+duck_out=$repo/build/bench-out/duckdb
+mkdir -p "$data" "$OUT" "$duck_out" "$(dirname "$results")"
+DATA=$(cd "$data" && pwd)
+
+# --- Data: generate when missing or of another size ------------------------------------
+readings=$DATA/readings.ndjson devices=$DATA/devices.ndjson
+if [[ ! -f $readings || ! -f $devices || $(wc -l <"$readings") -ne $rows ]]; then
+  [[ -x $BIN/bk-bench-gen ]] || die "no $BIN/bk-bench-gen to generate the data (build first)"
+  echo "generating $rows rows into $DATA ..."
+  "$BIN/bk-bench-gen" "$rows" "$readings" "$devices"
+fi
+input_bytes=$(stat -c %s "$readings")
+cat "$readings" "$devices" >/dev/null  # warm the page cache so run 1 is not the odd one out
+
+# --- Timing helpers --------------------------------------------------------------------
+now() { date +%s.%N; }
+# best and median of the numbers on stdin, one a line
+best_median() {
+  sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print v[1], m }'
+}
+fmt() { [[ $1 == - ]] && echo - || printf '%.3f' "$1"; }
+json_num() { [[ $1 == - ]] && echo null || echo "$1"; }
+
+# --- The machine -----------------------------------------------------------------------
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+[[ -n $cpu ]] || cpu=$(lscpu 2>/dev/null | awk -F': *' '/^Model name/ { print $2; exit }')
+cores=$(nproc)
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The DuckDB package duck.sh installed; known once it has (its first run installs it).
+duck_version=-
+read_duck_version() {
+  local pkg=${BK_ANCHOR_CACHE:-$HOME/.cache/bk-anchor}/node_modules/@duckdb/node-api/package.json
+  if ((duckdb)) && [[ -f $pkg ]]; then
+    duck_version=$(sed -n 's/^ *"version": *"\(.*\)".*/\1/p' "$pkg" | head -1)
+  fi
+}
+read_duck_version
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+echo "machine:  $cores cores, ${cpu:-unknown CPU}"
+echo "data:     $rows rows, $(awk -v b="$input_bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }') ($readings)"
+echo "runs:     $runs per workload and tool; batchkit $commit (whole process)$( ((duckdb)) && echo ", DuckDB node-api $duck_version (query time)")"
+echo
+
+# --- The workloads ---------------------------------------------------------------------
+print_row() { printf '%-8s %9s %9s %11s %7s %9s %11s %6s\n' "$@"; }
+print_row workload bk_best bk_median rows/s MB/s duck_best duck_median ratio
+tmp_results=$results.tmp-$$
+trap 'rm -f "$tmp_results"' EXIT
+: >"$tmp_results"
+failed=0
+for id in "${selected[@]}"; do
+  tool=${tool_of[$id]}
+  if [[ ! -x $BIN/$tool ]]; then
+    printf '%-8s skipped: %s is not built yet\n' "$id" "$tool"
+    printf '{"workload":"%s","skipped":"%s is not built yet"}\n' "$id" "$tool" >>"$tmp_results"
+    continue
+  fi
+
+  # batchkit: whole-process wall time, RUNS times.
+  times=() log=$OUT/$id.log
+  for ((i = 0; i < runs; i++)); do
+    t0=$(now)
+    if ! eval "${command_of[$id]}" >"$log" 2>&1; then
+      printf '%-8s failed: batchkit exited non-zero; see %s\n' "$id" "$log"
+      tail -5 "$log" >&2
+      printf '{"workload":"%s","failed":"see %s"}\n' "$id" "$log" >>"$tmp_results"
+      failed=1
+      continue 2
+    fi
+    t1=$(now)
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+  done
+  read -r bk_best bk_median < <(printf '%s\n' "${times[@]}" | best_median)
+
+  # DuckDB: the query's own time from duck.sh's stderr, RUNS times.
+  duck_best=- duck_median=- duck_proc_best=-
+  if ((duckdb)); then
+    dtimes=() ptimes=() dlog=$duck_out/$id.log
+    for ((i = 0; i < runs; i++)); do
+      t0=$(now)
+      if ! "$duck" "$id" "$DATA" "$duck_out" >"$dlog" 2>&1; then
+        echo "  $id: duck.sh failed; see $dlog" >&2
+        tail -5 "$dlog" >&2
+        dtimes=()
+        break
+      fi
+      t1=$(now)
+      dtimes+=("$(sed -n 's/^duckdb_query_seconds=//p' "$dlog" | tail -1)")
+      ptimes+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    done
+    read_duck_version
+    if ((${#dtimes[@]})); then
+      read -r duck_best duck_median < <(printf '%s\n' "${dtimes[@]}" | best_median)
+      read -r duck_proc_best _ < <(printf '%s\n' "${ptimes[@]}" | best_median)
+    fi
+  fi
+
+  read -r rps mbps ratio < <(awk -v t="$bk_best" -v r="$rows" -v b="$input_bytes" -v d="$duck_best" \
+    'BEGIN { printf "%.0f %.1f %s\n", r / t, b / t / 1e6, d == "-" ? "-" : sprintf("%.2f", t / d) }')
+  print_row "$id" "$(fmt "$bk_best")" "$(fmt "$bk_median")" "$rps" "$mbps" \
+    "$(fmt "$duck_best")" "$(fmt "$duck_median")" "$ratio"
+  printf '{"workload":"%s","rows":%s,"input_bytes":%s,"runs":%s,"bk_best_s":%s,"bk_median_s":%s,"rows_per_s":%s,"mb_per_s":%s,"duckdb_best_s":%s,"duckdb_median_s":%s,"duckdb_process_best_s":%s,"ratio":%s,"nproc":%s,"cpu":"%s","commit":"%s","duckdb_version":%s,"date":"%s"}\n' \
+    "$id" "$rows" "$input_bytes" "$runs" "$bk_best" "$bk_median" "$rps" "$mbps" "$(json_num "$duck_best")" \
+    "$(json_num "$duck_median")" "$(json_num "$duck_proc_best")" "$(json_num "$ratio")" "$cores" "${cpu//\"/\\\"}" \
+    "$commit" "$([[ $duck_version == - ]] && echo null || echo "\"$duck_version\"")" "$started" >>"$tmp_results"
+done
+mv "$tmp_results" "$results"
+echo
+echo "ratio = batchkit best (whole process) / DuckDB best (query only); below 1 means batchkit is faster."
+echo "results: $results"
+exit $failed
