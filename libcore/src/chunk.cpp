@@ -664,7 +664,7 @@ void put_stats(std::string& out, const ColumnStats& s) {
 }
 
 Error damaged_footer(const std::string& what) {
-  return Error(concat("damaged footer: ", what), "the file is corrupt; its blocks may still be read");
+  return Error(what, "the file is corrupt; its blocks may still be read");
 }
 
 }  // namespace
@@ -732,7 +732,7 @@ Footer decode_footer(std::string_view hb, uint64_t checksum) {
       }
     }
   } catch (const Error& e) {
-    if (e.message().rfind("damaged footer", 0) == 0) throw;
+    if (e.message().rfind("damaged:", 0) != 0) throw;  // already a footer message
     throw damaged_footer("its contents run past its end");
   }
   if (c.left() != 0) throw damaged_footer("unused bytes at its end");

@@ -21,9 +21,11 @@ size_t FrameReader::read_exact(char* dst, size_t n) {
 }
 
 Error FrameReader::truncated(const std::string& where) const {
+  int64_t intact = blocks_ > 0 ? blocks_ - 1 : 0;
   return Error(concat("truncated: the file ends inside ", where),
-               concat("the file was cut short; the ", blocks_ > 0 ? blocks_ - 1 : 0,
-                      " blocks before it are intact"))
+               intact ? concat("the file was cut short; the ", intact, " block", intact == 1 ? "" : "s",
+                               " before it are intact")
+                      : std::string("the file was cut short"))
       .at(name_);
 }
 
@@ -62,6 +64,14 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
         throw Error(concat("damaged file header at byte ", at), "this is not an intact chunk file").at(name_);
       uint16_t version;
       std::memcpy(&version, tag + 8, 2);
+      uint16_t flags;
+      uint32_t reserved;
+      std::memcpy(&flags, tag + 10, 2);
+      std::memcpy(&reserved, tag + 12, 4);
+      if (version == kVersion && (flags != 0 || reserved != 0))
+        throw Error(concat("damaged file header at byte ", at, " (reserved bytes are not zero)"),
+                    "the file is corrupt")
+            .at(name_);
       if (version != kVersion)
         throw Error(concat("chunk format version ", version, " is not supported (this build reads version ",
                            kVersion, ")"),
@@ -125,7 +135,7 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
       try {
         f = decode_footer(hb, checksum);
       } catch (const Error& e) {
-        throw Error(concat(e.message(), " (after block ", blocks_, ")"), e.hint()).at(name_);
+        throw Error(concat("damaged footer after block ", blocks_, ": ", e.message()), e.hint()).at(name_);
       }
       bool match = f.blocks.size() == seg_blocks_.size();
       uint64_t rows = 0;

@@ -77,7 +77,10 @@ BlockReader::BlockReader(const InputFile& in, const ReadOptions& opts, int64_t b
   // Sniff the format from the first bytes.
   fill(64 * 1024);
   std::string_view head(pending_);
-  bool is_chunk = head.substr(0, 8) == std::string_view(chunk::kFileMagic, 8);
+  // Chunk magic; with one or two bytes of it damaged still a chunk file (so the damage is named).
+  int magic_bytes = 0;
+  for (size_t k = 0; k < 8 && k < head.size(); ++k) magic_bytes += head[k] == chunk::kFileMagic[k];
+  bool is_chunk = head.size() >= 8 && magic_bytes >= 6;
   if (opts.format == Format::Chunk || (opts.format == Format::Auto && is_chunk)) {
     if (!is_chunk && !head.empty())
       throw Error("not a chunk file (no chunk magic at its start)", "drop -I chunk to detect the format").at(in.display);
