@@ -1,6 +1,7 @@
 #include "bk/batch.hpp"
 
 #include <bit>
+#include <cstring>
 
 #include "bk/text.hpp"
 
@@ -37,11 +38,25 @@ bool parse_type_name(std::string_view name, Type& out) {
 
 void Bitmap::resize(int64_t n, bool v) {
   if (n < size_) {
-    while (size_ > n) pop_back();
+    words_.resize((n + 63) / 64);
+    size_ = n;
+    if (n & 63) words_.back() &= (uint64_t(1) << (n & 63)) - 1;  // bits past the end stay zero
     return;
   }
-  words_.reserve((n + 63) / 64);
+  // Fill the rest of the last word, then whole words.
+  while (size_ < n && (size_ & 63) != 0) push_back(v);
+  if (size_ == n) return;
+  int64_t full = (n - size_) / 64;
+  words_.insert(words_.end(), static_cast<size_t>(full), v ? ~uint64_t(0) : 0);
+  size_ += full * 64;
   while (size_ < n) push_back(v);
+}
+
+void Bitmap::assign_bytes(const char* p, int64_t n) {
+  words_.assign((n + 63) / 64, 0);
+  std::memcpy(words_.data(), p, static_cast<size_t>((n + 7) / 8));
+  size_ = n;
+  if (n & 63) words_.back() &= (uint64_t(1) << (n & 63)) - 1;
 }
 
 int64_t Bitmap::count() const {
@@ -65,6 +80,7 @@ void append_value_text(std::string& out, const Column& c, int64_t i) {
 void Column::become(Type t) {
   // Only called while the column is Null: every earlier row is null.
   type = t;
+  decimals = -1;
   int64_t n = size();
   switch (t) {
     case Type::Bool:
@@ -100,6 +116,7 @@ void Column::to_floats() {
   for (size_t k = 0; k < ints.size(); ++k) floats[k] = static_cast<double>(ints[k]);
   ints.clear();
   type = Type::Float64;
+  decimals = -1;
 }
 
 void Column::append_null() {
@@ -133,6 +150,7 @@ void Column::append_int(int64_t v) {
   } else if (type == Type::Float64) {
     floats.push_back(static_cast<double>(v));
     valid.push_back(true);
+    decimals = -1;
   } else {
     std::string s;
     bk::append_int(s, v);
@@ -146,6 +164,7 @@ void Column::append_double(double v) {
   if (type == Type::Float64) {
     floats.push_back(v);
     valid.push_back(true);
+    decimals = -1;
   } else {
     std::string s;
     bk::append_double(s, v);

@@ -250,9 +250,7 @@ void put_validity(std::string& out, const Bitmap& valid) {
 }
 
 void get_bitmap(Cursor& c, Bitmap& bm, uint64_t rows) {
-  const char* p = c.take((rows + 7) / 8);
-  bm.reserve(static_cast<int64_t>(rows));
-  for (uint64_t i = 0; i < rows; ++i) bm.push_back((static_cast<uint8_t>(p[i >> 3]) >> (i & 7)) & 1);
+  bm.assign_bytes(c.take((rows + 7) / 8), static_cast<int64_t>(rows));
 }
 
 // ---- statistics ---------------------------------------------------------------
@@ -474,6 +472,7 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         std::vector<int64_t> m(n);
         get_int_stream(c, m.data(), n);
         for (size_t i = 0; i < n; ++i) col.floats[i] = col.valid.get(i) ? static_cast<double>(m[i]) / kPow10[k] : 0.0;
+        col.decimals = static_cast<int8_t>(k);
       } else {
         std::memcpy(col.floats.data(), c.take(static_cast<uint64_t>(n) * 8), n * 8);
       }

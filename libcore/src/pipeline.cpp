@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "bk/error.hpp"
@@ -19,6 +20,33 @@ struct Work {
   std::exception_ptr error;  // a failure in any stage
   bool first_in_file = false;
   bool skip = false;         // past --head or past an error: nothing to write
+};
+
+// Work items are recycled with their buffers: fresh multi-megabyte buffers for every
+// block would cost more in page faults than in parsing.
+class WorkPool {
+ public:
+  std::unique_ptr<Work> get() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return std::make_unique<Work>();
+    auto w = std::move(free_.back());
+    free_.pop_back();
+    return w;
+  }
+  void put(std::unique_ptr<Work> w) {
+    w->batch = Batch();
+    w->enc.used = std::string::npos;  // bytes keeps its size: text writers overwrite it
+    w->enc.block = chunk::BlockInfo();
+    w->error = nullptr;
+    w->first_in_file = false;
+    w->skip = false;
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(w));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Work>> free_;
 };
 
 }  // namespace
@@ -44,12 +72,13 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
   unsigned threads = ctx.threads > 0 ? ctx.threads : std::max(1u, std::thread::hardware_concurrency());
   size_t tokens = std::max<size_t>(4, threads * 3);
 
+  WorkPool pool;
   auto read = [&](oneapi::tbb::flow_control& fc) -> Work* {
     if (stop_reading) {
       fc.stop();
       return nullptr;
     }
-    auto w = std::make_unique<Work>();
+    auto w = pool.get();
     try {
       for (;;) {
         if (!reader) {
@@ -77,7 +106,6 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
     try {
       w->batch = parse_block(w->raw);
       w->first_in_file = w->raw.first_in_file;
-      w->raw = RawBlock();
       ctx.counters.rows_in += w->batch.rows;
       if (spec.map) spec.map(w->batch);
     } catch (...) {
@@ -141,6 +169,11 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
 
   auto emit = [&](Work* w) {
     std::unique_ptr<Work> own(w);
+    struct Recycle {
+      WorkPool& pool;
+      std::unique_ptr<Work>& w;
+      ~Recycle() { pool.put(std::move(w)); }
+    } recycle{pool, own};
     if (failure) return;
     try {
       if (!w->skip) {

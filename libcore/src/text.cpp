@@ -20,6 +20,54 @@ void append_double(std::string& out, double v) {
   if (!has_mark) out += ".0";
 }
 
+char* put_decimal(char* p, double x, int k) {
+  static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  double y = std::nearbyint(x * pow10[k]);
+  int64_t m = static_cast<int64_t>(y);
+  bool neg = m < 0 || (m == 0 && std::signbit(x));
+  uint64_t u = neg ? static_cast<uint64_t>(-m) : static_cast<uint64_t>(m);
+  while (k > 0 && u % 10 == 0) u /= 10, --k;  // 7.410 -> 7.41
+  char digits[24];
+  int n = static_cast<int>(std::to_chars(digits, digits + 24, u).ptr - digits);
+  // Digits the scientific form keeps: without trailing zeros.
+  int sig = n;
+  while (sig > 1 && digits[sig - 1] == '0') --sig;
+  int exp10 = (n - 1) - k;
+  int exp_digits = std::abs(exp10) >= 100 ? 3 : 2;
+  int sci_len = sig + (sig > 1 ? 1 : 0) + 2 + exp_digits;
+  int fixed_len = k == 0 ? n : (n > k ? n + 1 : 2 + k);
+  // Up to 15 significant digits a decimal is the shortest form of its double (DBL_DIG).
+  if (u == 0 || sci_len < fixed_len || n > 15) {
+    char* start = p;
+    p = std::to_chars(p, p + 32, x).ptr;
+    for (char* q = start; q < p; ++q)
+      if (*q == '.' || *q == 'e') return p;
+    *p++ = '.';
+    *p++ = '0';
+    return p;
+  }
+  if (neg) *p++ = '-';
+  if (k == 0) {
+    std::memcpy(p, digits, n);
+    p += n;
+    *p++ = '.';
+    *p++ = '0';
+  } else if (n > k) {
+    std::memcpy(p, digits, n - k);
+    p += n - k;
+    *p++ = '.';
+    std::memcpy(p, digits + n - k, k);
+    p += k;
+  } else {
+    *p++ = '0';
+    *p++ = '.';
+    for (int z = 0; z < k - n; ++z) *p++ = '0';
+    std::memcpy(p, digits, n);
+    p += n;
+  }
+  return p;
+}
+
 void append_int(std::string& out, int64_t v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);

@@ -1,7 +1,9 @@
 #include "bk/write.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "bk/error.hpp"
 #include "bk/text.hpp"
@@ -10,79 +12,206 @@ namespace bk {
 
 namespace {
 
-void append_json_value(std::string& out, const Column& c, int64_t i) {
-  if (!c.valid.get(i)) {
-    out += "null";
-    return;
+// Appends to a std::string through a raw pointer: ensure() before each piece of
+// known maximum size, then unchecked writes. The string is cut to size at the end.
+class RawOut {
+ public:
+  // Writes from `start`; the string's size beyond it is scratch space.
+  RawOut(std::string& s, size_t start) : s_(s) {
+    if (s_.size() < start) s_.resize(start);
+    p_ = s_.data() + start;
+    end_ = s_.data() + s_.size();
   }
-  switch (c.type) {
-    case Type::Null: out += "null"; break;
-    case Type::Bool: out += c.ints[i] ? "true" : "false"; break;
-    case Type::Int64: append_int(out, c.ints[i]); break;
-    case Type::Float64:
-      if (std::isfinite(c.floats[i])) append_double(out, c.floats[i]);
-      else out += "null";  // JSON has no NaN or infinity
-      break;
-    case Type::Timestamp:
-      out += '"';
-      append_timestamp(out, c.ints[i]);
-      out += '"';
-      break;
-    case Type::String: append_json_string(out, c.str(i)); break;
-    case Type::Json: out += c.str(i); break;
+  size_t used() const { return p_ - s_.data(); }
+  char*& ensure(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) grow(n);
+    return p_;
   }
+
+ private:
+  void grow(size_t n) {
+    size_t used = p_ - s_.data();
+    s_.resize(std::max(used + n, s_.size() * 2 + 4096));
+    p_ = s_.data() + used;
+    end_ = s_.data() + s_.size();
+  }
+  std::string& s_;
+  char* p_;
+  char* end_;
+};
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+inline uint64_t has_byte(uint64_t x, unsigned char c) {
+  uint64_t y = x ^ (kOnes * c);
+  return (y - kOnes) & ~y & kHighs;
+}
+inline uint64_t has_less(uint64_t x, unsigned char n) { return (x - kOnes * n) & ~x & kHighs; }
+
+// Length of the prefix of s that needs no JSON escaping.
+inline size_t json_clean_prefix(const char* s, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    std::memcpy(&x, s + i, 8);
+    if (has_less(x, 0x20) | has_byte(x, '"') | has_byte(x, '\\')) break;
+  }
+  for (; i < n; ++i) {
+    unsigned char c = s[i];
+    if (c < 0x20 || c == '"' || c == '\\') break;
+  }
+  return i;
 }
 
-// CSV quoting: only where needed (delimiter, quote, CR, LF; and the empty string,
-// which must differ from null's empty field).
-void append_csv_field(std::string& out, std::string_view s, char delim) {
-  bool need = s.empty();
-  for (char c : s) {
-    if (c == delim || c == '"' || c == '\n' || c == '\r') {
-      need = true;
-      break;
-    }
-  }
-  if (!need) {
-    out += s;
-    return;
-  }
-  out += '"';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-void append_tsv_field(std::string& out, std::string_view s) {
-  for (char c : s) {
+// Writes a JSON string (quotes included); needs 6 * size + 2 bytes of room.
+inline char* put_json_string(char* p, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  *p++ = '"';
+  const char* d = s.data();
+  size_t n = s.size();
+  for (;;) {
+    size_t k = json_clean_prefix(d, n);
+    std::memcpy(p, d, k);
+    p += k;
+    if (k == n) break;
+    unsigned char c = d[k];
+    *p++ = '\\';
     switch (c) {
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\\': out += "\\\\"; break;
-      default: out += c;
+      case '"': *p++ = '"'; break;
+      case '\\': *p++ = '\\'; break;
+      case '\n': *p++ = 'n'; break;
+      case '\r': *p++ = 'r'; break;
+      case '\t': *p++ = 't'; break;
+      case '\b': *p++ = 'b'; break;
+      case '\f': *p++ = 'f'; break;
+      default:
+        *p++ = 'u', *p++ = '0', *p++ = '0';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 15];
     }
+    d += k + 1;
+    n -= k + 1;
   }
+  *p++ = '"';
+  return p;
 }
 
-void append_delimited_value(std::string& out, const Column& c, int64_t i, char delim) {
-  if (!c.valid.get(i)) return;
+// Shortest round-trip text of a finite double, ".0" added when integral; needs 32 bytes.
+inline char* put_double(char* p, double v) {
+  char* start = p;
+  p = std::to_chars(p, p + 32, v).ptr;
+  for (char* q = start; q < p; ++q)
+    if (*q == '.' || *q == 'e' || *q == 'n' || *q == 'i') return p;
+  *p++ = '.';
+  *p++ = '0';
+  return p;
+}
+
+inline char* put_literal(char* p, const char* s, size_t n) {
+  std::memcpy(p, s, n);
+  return p + n;
+}
+
+// A value as text for CSV/TSV and strings (not quoted); needs value_room() bytes.
+inline size_t value_room(const Column& c, int64_t i) {
   switch (c.type) {
     case Type::String:
-    case Type::Json:
-      if (delim == '\t') append_tsv_field(out, c.str(i));
-      else append_csv_field(out, c.str(i), delim);
-      break;
-    default: append_value_text(out, c, i);
+    case Type::Json: return 2 * (c.offsets[i + 1] - c.offsets[i]) + 2;
+    case Type::Timestamp: return 48;
+    default: return 32;
   }
+}
+
+// Writes a JSON value; room: 6 * string size + 2, or 48.
+inline char* put_json_value(char* p, const Column& c, int64_t i) {
+  if (!c.valid.get(i)) return put_literal(p, "null", 4);
+  switch (c.type) {
+    case Type::Null: return put_literal(p, "null", 4);
+    case Type::Bool: return c.ints[i] ? put_literal(p, "true", 4) : put_literal(p, "false", 5);
+    case Type::Int64: return std::to_chars(p, p + 24, c.ints[i]).ptr;
+    case Type::Float64:
+      if (c.decimals >= 0) return put_decimal(p, c.floats[i], c.decimals);
+      if (std::isfinite(c.floats[i])) return put_double(p, c.floats[i]);
+      return put_literal(p, "null", 4);  // JSON has no NaN or infinity
+    case Type::Timestamp: {
+      std::string t;
+      append_timestamp(t, c.ints[i]);
+      *p++ = '"';
+      p = put_literal(p, t.data(), t.size());
+      *p++ = '"';
+      return p;
+    }
+    case Type::String: return put_json_string(p, c.str(i));
+    case Type::Json: return put_literal(p, c.str(i).data(), c.str(i).size());
+  }
+  return p;
+}
+
+inline size_t json_room(const Column& c, int64_t i) {
+  switch (c.type) {
+    case Type::String: return 6 * (c.offsets[i + 1] - c.offsets[i]) + 2;
+    case Type::Json: return c.offsets[i + 1] - c.offsets[i];
+    default: return 48;
+  }
+}
+
+// A CSV field, quoted only when it holds the delimiter, a quote, CR or LF, or is
+// empty (an empty string must differ from null's empty field); room: 2 * size + 2.
+inline char* put_csv_field(char* p, std::string_view s, char delim) {
+  const char* d = s.data();
+  size_t n = s.size(), i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    std::memcpy(&x, d + i, 8);
+    if (has_byte(x, static_cast<unsigned char>(delim)) | has_byte(x, '"') | has_byte(x, '\n') | has_byte(x, '\r')) break;
+  }
+  for (; i < n; ++i)
+    if (d[i] == delim || d[i] == '"' || d[i] == '\n' || d[i] == '\r') break;
+  if (i == n && n > 0) return put_literal(p, d, n);
+  *p++ = '"';
+  for (size_t k = 0; k < n; ++k) {
+    if (d[k] == '"') *p++ = '"';
+    *p++ = d[k];
+  }
+  *p++ = '"';
+  return p;
+}
+
+// A TSV field: tab, newline, carriage return and backslash escaped; room: 2 * size.
+inline char* put_tsv_field(char* p, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '\t': *p++ = '\\', *p++ = 't'; break;
+      case '\n': *p++ = '\\', *p++ = 'n'; break;
+      case '\r': *p++ = '\\', *p++ = 'r'; break;
+      case '\\': *p++ = '\\', *p++ = '\\'; break;
+      default: *p++ = c;
+    }
+  }
+  return p;
+}
+
+inline char* put_delimited_value(char* p, const Column& c, int64_t i, char delim) {
+  if (!c.valid.get(i)) return p;
+  switch (c.type) {
+    case Type::Null: return p;
+    case Type::Bool: return c.ints[i] ? put_literal(p, "true", 4) : put_literal(p, "false", 5);
+    case Type::Int64: return std::to_chars(p, p + 24, c.ints[i]).ptr;
+    case Type::Float64: return c.decimals >= 0 ? put_decimal(p, c.floats[i], c.decimals) : put_double(p, c.floats[i]);
+    case Type::Timestamp: {
+      std::string t;
+      append_timestamp(t, c.ints[i]);
+      return put_literal(p, t.data(), t.size());
+    }
+    case Type::String:
+    case Type::Json: return delim == '\t' ? put_tsv_field(p, c.str(i)) : put_csv_field(p, c.str(i), delim);
+  }
+  return p;
 }
 
 class NdjsonWriter : public Writer {
  public:
   explicit NdjsonWriter(Output& out) : Writer(out) {}
-  void encode(const Batch& b, Encoded& out) const override { encode_ndjson(b, out.bytes); }
+  void encode(const Batch& b, Encoded& out) const override { encode_ndjson(b, out); }
 };
 
 // CSV/TSV: the header is the first batch's fields. Later batches are laid out in
@@ -111,7 +240,7 @@ class DelimitedWriter : public Writer {
     b = select_columns(std::move(b), header_);
   }
 
-  void encode(const Batch& b, Encoded& out) const override { encode_delimited(b, delim_, out.bytes); }
+  void encode(const Batch& b, Encoded& out) const override { encode_delimited(b, delim_, out); }
 
   void emit(const Batch& b, Encoded& enc) override {
     if (!header_written_) {
@@ -120,7 +249,7 @@ class DelimitedWriter : public Writer {
       out_.write(h);
       header_written_ = true;
     }
-    out_.write(enc.bytes);
+    out_.write(enc.bytes.data(), enc.size());
   }
 
  private:
@@ -134,7 +263,11 @@ class ChunkWriter : public Writer {
  public:
   ChunkWriter(Output& out, chunk::Codec codec) : Writer(out), codec_(codec) {}
 
-  void encode(const Batch& b, Encoded& out) const override { chunk::encode_block(b, codec_, out.bytes, out.block); }
+  void encode(const Batch& b, Encoded& out) const override {
+    out.bytes.clear();
+    out.used = std::string::npos;
+    chunk::encode_block(b, codec_, out.bytes, out.block);
+  }
 
   void emit(const Batch& b, Encoded& enc) override {
     start();
@@ -172,44 +305,83 @@ class ChunkWriter : public Writer {
 
 }  // namespace
 
-void encode_ndjson(const Batch& b, std::string& out) {
-  // The `"name":` prefixes, escaped once per batch.
+namespace {
+
+size_t encode_ndjson_at(const Batch& b, std::string& out, size_t start) {
+  // The `{"name":` / `,"name":` prefixes, escaped once per batch, each in a 16-byte
+  // slot when it fits so that copying it is one fixed-size store.
+  constexpr size_t kSlot = 16;
   std::vector<std::string> keys(b.names.size());
+  std::string slots(keys.size() * kSlot, '\0');
   for (size_t k = 0; k < b.names.size(); ++k) {
     keys[k] = k ? "," : "{";
     append_json_string(keys[k], b.names[k]);
     keys[k] += ':';
+    if (keys[k].size() <= kSlot) std::memcpy(slots.data() + k * kSlot, keys[k].data(), keys[k].size());
   }
-  out.reserve(out.size() + b.rows * 16 * std::max<size_t>(1, b.names.size()));
+  RawOut w(out, start);
   for (int64_t i = 0; i < b.rows; ++i) {
-    if (keys.empty()) out += '{';
-    for (size_t k = 0; k < keys.size(); ++k) {
-      out += keys[k];
-      append_json_value(out, b.columns[k], i);
+    if (keys.empty()) {
+      char*& p = w.ensure(3);
+      p = put_literal(p, "{}\n", 3);
+      continue;
     }
-    out += "}\n";
+    for (size_t k = 0; k < keys.size(); ++k) {
+      const Column& c = b.columns[k];
+      const size_t klen = keys[k].size();
+      char*& p = w.ensure(kSlot + klen + json_room(c, i) + 2);
+      if (klen <= kSlot) std::memcpy(p, slots.data() + k * kSlot, kSlot);
+      else std::memcpy(p, keys[k].data(), klen);
+      p += klen;
+      p = put_json_value(p, c, i);
+    }
+    char*& p = w.ensure(2);
+    *p++ = '}';
+    *p++ = '\n';
   }
+  return w.used();
 }
+
+}  // namespace
+
+void encode_ndjson(const Batch& b, std::string& out) { out.resize(encode_ndjson_at(b, out, out.size())); }
+void encode_ndjson(const Batch& b, Encoded& enc) { enc.used = encode_ndjson_at(b, enc.bytes, 0); }
 
 void encode_delimited_header(const std::vector<std::string>& names, char delim, std::string& out) {
+  RawOut w(out, out.size());
   for (size_t k = 0; k < names.size(); ++k) {
-    if (k) out += delim;
-    if (delim == '\t') append_tsv_field(out, names[k]);
-    else append_csv_field(out, names[k], delim);
+    char*& p = w.ensure(2 * names[k].size() + 3);
+    if (k) *p++ = delim;
+    p = delim == '\t' ? put_tsv_field(p, names[k]) : put_csv_field(p, names[k], delim);
   }
-  out += '\n';
+  char*& p = w.ensure(1);
+  *p++ = '\n';
+  out.resize(w.used());
 }
 
-void encode_delimited(const Batch& b, char delim, std::string& out) {
-  out.reserve(out.size() + b.rows * 12 * std::max<size_t>(1, b.names.size()));
+namespace {
+
+size_t encode_delimited_at(const Batch& b, char delim, std::string& out, size_t start) {
+  RawOut w(out, start);
   for (int64_t i = 0; i < b.rows; ++i) {
     for (size_t k = 0; k < b.columns.size(); ++k) {
-      if (k) out += delim;
-      append_delimited_value(out, b.columns[k], i, delim);
+      const Column& c = b.columns[k];
+      char*& p = w.ensure(value_room(c, i) + 1);
+      if (k) *p++ = delim;
+      p = put_delimited_value(p, c, i, delim);
     }
-    out += '\n';
+    char*& p = w.ensure(1);
+    *p++ = '\n';
   }
+  return w.used();
 }
+
+}  // namespace
+
+void encode_delimited(const Batch& b, char delim, std::string& out) {
+  out.resize(encode_delimited_at(b, delim, out, out.size()));
+}
+void encode_delimited(const Batch& b, char delim, Encoded& enc) { enc.used = encode_delimited_at(b, delim, enc.bytes, 0); }
 
 std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& opts) {
   switch (f) {

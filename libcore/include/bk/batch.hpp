@@ -45,6 +45,8 @@ class Bitmap {
     if ((size_ & 63) == 0) words_.pop_back();
   }
   void resize(int64_t n, bool v);
+  // n bits from packed bytes (bit i in byte i/8, least significant first).
+  void assign_bytes(const char* p, int64_t n);
   int64_t count() const;  // number of set bits
   const std::vector<uint64_t>& words() const { return words_; }
   void reserve(int64_t n) { words_.reserve((n + 63) / 64); }
@@ -59,6 +61,7 @@ struct Column {
   Bitmap valid;
   std::vector<int64_t> ints;     // Bool (0/1), Int64, Timestamp (µs since epoch, UTC)
   std::vector<double> floats;    // Float64
+  int8_t decimals = -1;          // Float64: >= 0 when every valid value is exactly m / 10^decimals
   std::vector<uint64_t> offsets{0};  // String, Json: value i is bytes[offsets[i], offsets[i+1])
   std::string bytes;
 

@@ -12,6 +12,10 @@ namespace bk {
 // so a float stays a float ("1.0", "1e+21"). NaN and infinities print as nan/inf/-inf.
 void append_double(std::string& out, double v);
 void append_int(std::string& out, int64_t v);
+// Writes x, known to equal m / 10^k exactly (|m| < 2^53, k <= 15), exactly as
+// std::to_chars(x) would (shortest form; fixed or scientific, whichever is shorter,
+// fixed on a tie) but without its search; ".0" added when integral. Needs 32 bytes.
+char* put_decimal(char* p, double x, int k);
 
 // JSON string body escaping: quotes, backslash, control characters.
 void append_json_escaped(std::string& out, std::string_view s);

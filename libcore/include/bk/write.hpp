@@ -20,7 +20,9 @@ namespace bk {
 // What encode() makes of one batch.
 struct Encoded {
   std::string bytes;
-  chunk::BlockInfo block;  // chunk output: the block's statistics for the footer
+  size_t used = std::string::npos;  // text writers keep `bytes` at full size between batches
+  chunk::BlockInfo block;           // chunk output: the block's statistics for the footer
+  size_t size() const { return used == std::string::npos ? bytes.size() : used; }
 };
 
 class Writer {
@@ -28,7 +30,7 @@ class Writer {
   virtual ~Writer() = default;
   virtual void prepare(Batch& b) {}
   virtual void encode(const Batch& b, Encoded& out) const = 0;
-  virtual void emit(const Batch& b, Encoded& enc) { out_.write(enc.bytes); }
+  virtual void emit(const Batch& b, Encoded& enc) { out_.write(enc.bytes.data(), enc.size()); }
   virtual void finish() {}
   // The input block size this writer works best with.
   virtual int64_t preferred_block_bytes() const { return 1 << 20; }
@@ -44,9 +46,12 @@ struct WriteOptions {
 
 std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& opts = {});
 
-// One batch as NDJSON / CSV / TSV text (the header row not included).
+// One batch as NDJSON / CSV / TSV text (the header row not included), appended to
+// out; the Encoded forms write from the start of enc.bytes and set enc.used.
 void encode_ndjson(const Batch& b, std::string& out);
 void encode_delimited(const Batch& b, char delim, std::string& out);
+void encode_ndjson(const Batch& b, Encoded& enc);
+void encode_delimited(const Batch& b, char delim, Encoded& enc);
 void encode_delimited_header(const std::vector<std::string>& names, char delim, std::string& out);
 
 }  // namespace bk
