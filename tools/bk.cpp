@@ -63,7 +63,7 @@ int help() {
   std::printf("\nTools:\n");
   for (const auto& t : kTools)
     if (!find_tool(t.name).empty()) std::printf("  %-10s %s\n", t.name, t.summary);
-  std::printf("\nEvery tool takes --help; see man bk-TOOL, and man bk for what they share.\n");
+  std::printf("\nEvery tool takes --help; see man bk-TOOL, and man 7 bk for what they share.\n");
   return 0;
 }
 

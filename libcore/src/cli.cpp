@@ -29,7 +29,7 @@ void add_input_flags(CLI::App& app, Common& c) {
       ->type_name("INPUT");
   app.add_option("-I,--input-format", c.input_format, "Input format: auto (by content), ndjson, csv, tsv, chunk")
       ->type_name("FORMAT");
-  app.add_option("--delimiter", c.delimiter, "CSV field delimiter (default: sniffed, ',' or ';'); 'tab' for tabs")
+  app.add_option("--delimiter", c.delimiter, "CSV input field delimiter (default: sniffed from the header: ',', ';' or tab); 'tab' for tabs")
       ->type_name("C");
   app.add_flag("--strings", c.strings, "CSV/TSV: keep every value a string (no type inference)");
 }
@@ -43,7 +43,8 @@ void add_output_flags(CLI::App& app, Common& c) {
 
 void add_run_flags(CLI::App& app, Common& c) {
   app.add_option("-j,--threads", c.threads, "Use at most N threads (default: all cores, or $BK_THREADS)")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(non_negative);
   app.add_flag("--progress", c.progress, "Show progress on stderr even when it is not a terminal");
   app.add_flag("--no-progress", c.no_progress, "Never show progress");
 }
@@ -74,7 +75,6 @@ int run(CLI::App& app, int argc, char** argv, Common& c, const std::function<voi
   try {
     Context ctx;
     ctx.tool = tool;
-    if (c.threads < 0) throw Error::usage("-j/--threads: must be at least 1");
     ctx.threads = c.threads ? c.threads : static_cast<int>(env_int("BK_THREADS", 0));
     ctx.block_bytes = env_int("BK_BLOCK_BYTES", 0);
     if (c.progress && c.no_progress) throw Error::usage("--progress and --no-progress contradict each other");

@@ -22,10 +22,10 @@ namespace bk {
 
 namespace {
 
-Error field_count_error(size_t got, size_t want, const std::string& source, int64_t line, char delim) {
-  std::string d = delim == '\t' ? "tab" : std::string(1, delim);
-  return Error(concat("row has ", got, " field", got == 1 ? "" : "s", ", the header has ", want),
-               concat("every row needs one value per header column; quote values that contain '", d, "'"))
+Error field_count_error(size_t got, size_t want, const std::string& source, int64_t line, bool tsv, char delim) {
+  std::string hint = tsv ? "every row needs one value per header column; write a tab inside a value as \\t"
+                         : concat("every row needs one value per header column; quote values that contain '", delim, "'");
+  return Error(concat("row has ", got, " field", got == 1 ? "" : "s", ", the header has ", want), hint)
       .at(source, line);
 }
 
@@ -57,6 +57,22 @@ bool check_utf8(const RawBlock& block, Batch& b) {
 }
 
 }  // namespace
+
+std::string unescape_tsv(std::string_view raw) {
+  std::string field;
+  field.reserve(raw.size());
+  for (size_t k = 0; k < raw.size(); ++k) {
+    if (raw[k] == '\\' && k + 1 < raw.size()) {
+      char e = raw[k + 1];
+      if (e == 't') { field += '\t'; ++k; continue; }
+      if (e == 'n') { field += '\n'; ++k; continue; }
+      if (e == 'r') { field += '\r'; ++k; continue; }
+      if (e == '\\') { field += '\\'; ++k; continue; }
+    }
+    field += raw[k];
+  }
+  return field;
+}
 
 void infer_column_type(Column& c) {
   if (c.type != Type::String) return;
@@ -127,8 +143,8 @@ Batch parse_csv(const RawBlock& block) {
   std::string field;
   size_t i = 0;
   while (i < n) {
-    // A blank line is no record.
-    if (p[i] == '\n' || (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')) {
+    // A blank line is no record, except in a one-column file, where it is a null.
+    if (ncols != 1 && (p[i] == '\n' || (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n'))) {
       i += p[i] == '\r' ? 2 : 1;
       line = ++cur;
       continue;
@@ -194,7 +210,7 @@ Batch parse_csv(const RawBlock& block) {
       // Undo the partial row, keep the rows before it.
       for (auto& c : b.columns)
         if (c.size() > b.rows) c.pop_back();
-      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, b.source, line, delim));
+      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, b.source, line, false, delim));
       break;
     }
     ++b.rows;
@@ -227,7 +243,7 @@ Batch parse_tsv(const RawBlock& block) {
     const char* le = nl ? nl : end;
     ++line;
     if (le > p && le[-1] == '\r') --le;
-    if (le == p) {  // blank line
+    if (le == p && ncols != 1) {  // a blank line is no record, except in a one-column file
       p = nl ? nl + 1 : end;
       continue;
     }
@@ -244,18 +260,7 @@ Batch parse_tsv(const RawBlock& block) {
         } else if (raw.find('\\') == std::string_view::npos) {
           c.append_string(raw);
         } else {
-          field.clear();
-          for (size_t k = 0; k < raw.size(); ++k) {
-            if (raw[k] == '\\' && k + 1 < raw.size()) {
-              char e = raw[k + 1];
-              if (e == 't') { field += '\t'; ++k; continue; }
-              if (e == 'n') { field += '\n'; ++k; continue; }
-              if (e == 'r') { field += '\r'; ++k; continue; }
-              if (e == '\\') { field += '\\'; ++k; continue; }
-            }
-            field += raw[k];
-          }
-          c.append_string(field);
+          c.append_string(unescape_tsv(raw));
         }
       }
       ++nfields;
@@ -265,7 +270,7 @@ Batch parse_tsv(const RawBlock& block) {
     if (nfields != ncols) {
       for (auto& c : b.columns)
         if (c.size() > b.rows) c.pop_back();
-      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, b.source, line, '\t'));
+      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, b.source, line, true, '\t'));
       break;
     }
     ++b.rows;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 
@@ -15,6 +16,34 @@
 namespace fs = std::filesystem;
 
 namespace bk {
+
+namespace {
+
+// The temporary file being written, if any: a signal that ends the tool removes it,
+// so a killed run (short of SIGKILL) leaves nothing half-written behind.
+char g_tmp_path[4096];
+volatile sig_atomic_t g_tmp_set = 0;
+
+extern "C" void remove_tmp_and_die(int sig) {
+  if (g_tmp_set) ::unlink(g_tmp_path);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void track_tmp(const std::string& path) {
+  if (path.size() >= sizeof g_tmp_path) return;
+  std::memcpy(g_tmp_path, path.c_str(), path.size() + 1);
+  g_tmp_set = 1;
+  static bool installed = false;
+  if (!installed) {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) std::signal(sig, remove_tmp_and_die);
+    installed = true;
+  }
+}
+
+void untrack_tmp() { g_tmp_set = 0; }
+
+}  // namespace
 
 static bool is_metadata_name(const std::string& name) {
   return !name.empty() && (name[0] == '_' || name[0] == '.');
@@ -269,6 +298,7 @@ Output::Output(const std::string& path) {
   mode_t mask = ::umask(0);
   ::umask(mask);
   ::fchmod(fd_, 0666 & ~mask);
+  track_tmp(tmp_);
 }
 
 Output::~Output() {
@@ -283,6 +313,7 @@ Output::~Output() {
   if (!committed_) {
     ::close(fd_);
     ::unlink(tmp_.c_str());
+    untrack_tmp();
   }
 }
 
@@ -309,9 +340,11 @@ void Output::commit() {
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp_.c_str());
+    untrack_tmp();
     committed_ = true;
     throw Error(concat("cannot rename into place: ", std::strerror(e))).at(display_);
   }
+  untrack_tmp();
   committed_ = true;
 }
 

@@ -95,11 +95,12 @@ BlockReader::BlockReader(const InputFile& in, const ReadOptions& opts, int64_t b
   while (k < head.size() && is_json_space(head[k])) ++k;
   char first = k < head.size() ? head[k] : '\0';
 
+  // A file's extension speaks first (a CSV header may well start with '['); then the content.
   format_ = opts.format;
+  if (format_ == Format::Auto) format_ = format_from_extension(in.path);
   if (format_ == Format::Auto) {
     if (first == '{' || first == '[') format_ = Format::Ndjson;
     else if (k == head.size()) format_ = Format::Ndjson;  // nothing but whitespace: zero records
-    else format_ = format_from_extension(in.path);
   }
   char sniffed = ',';
   if (format_ == Format::Auto || (format_ == Format::Csv && !opts.delimiter)) {
@@ -208,7 +209,7 @@ void BlockReader::read_header() {
         size_t s = 0;
         for (;;) {
           size_t t = line.find('\t', s);
-          fields.emplace_back(line.substr(s, t == std::string_view::npos ? std::string_view::npos : t - s));
+          fields.push_back(unescape_tsv(line.substr(s, t == std::string_view::npos ? std::string_view::npos : t - s)));
           if (t == std::string_view::npos) break;
           s = t + 1;
         }
@@ -245,6 +246,17 @@ void BlockReader::read_header() {
     header_ = std::move(header);
     return;
   }
+}
+
+size_t BlockReader::take_input(char* dst, size_t n) {
+  size_t k = std::min(n, pending_.size() - pos_);
+  std::memcpy(dst, pending_.data() + pos_, k);
+  pos_ += k;
+  if (pos_ == pending_.size()) {
+    pending_.clear();
+    pos_ = 0;
+  }
+  return k + (k < n ? read_into(dst + k, n - k) : 0);
 }
 
 size_t BlockReader::read_into(char* dst, size_t n) {
@@ -307,19 +319,15 @@ bool BlockReader::next(RawBlock& out) {
   // The bytes left from the last block (or the sniffed prefix) come first; then we
   // read straight into the block's buffer, cut after the last whole record and
   // keep the tail for the next block.
-  size_t carry = pending_.size() - pos_;
-  size_t want = std::max<size_t>(static_cast<size_t>(block_bytes_), carry);
+  size_t want = static_cast<size_t>(block_bytes_);
   out.data.resize(want);
-  std::memcpy(out.data.data(), pending_.data() + pos_, carry);
-  pending_.clear();
-  pos_ = 0;
-  size_t n = carry + read_into(out.data.data() + carry, want - carry);
-  size_t cut = eof_ ? n : cut_point(out.data.data(), n);
-  while (cut == 0 && !eof_) {  // a record longer than the block: read on
+  size_t n = take_input(out.data.data(), want);
+  size_t cut = input_done() ? n : cut_point(out.data.data(), n);
+  while (cut == 0 && !input_done()) {  // a record longer than the block: read on
     want = n * 2;
     out.data.resize(want);
-    n += read_into(out.data.data() + n, want - n);
-    cut = eof_ ? n : cut_point(out.data.data(), n);
+    n += take_input(out.data.data() + n, want - n);
+    cut = input_done() ? n : cut_point(out.data.data(), n);
   }
   if (n == 0) {
     out.data.resize(0);
@@ -329,7 +337,9 @@ bool BlockReader::next(RawBlock& out) {
     }
     return false;
   }
-  pending_.assign(out.data.data() + cut, n - cut);
+  // The tail goes back in front of whatever is still pending.
+  pending_.replace(0, pos_, out.data.data() + cut, n - cut);
+  pos_ = 0;
   out.data.resize(cut);
   first_ = false;
   return true;

@@ -27,6 +27,11 @@ struct Common {
   Format output_format_value() const;
 };
 
+// A CLI11 check: the value must not be negative.
+inline const std::function<std::string(std::string&)> non_negative = [](std::string& v) {
+  return !v.empty() && v[0] == '-' ? std::string("must be 0 or more") : std::string();
+};
+
 // INPUT…, -I/--input-format, --delimiter, --strings
 void add_input_flags(CLI::App& app, Common& c);
 // -o/--output, -O/--output-format

@@ -82,7 +82,9 @@ class BlockReader {
 
  private:
   bool fill(size_t want);       // reads until pending_ holds `want` bytes or EOF
-  size_t read_into(char* dst, size_t n);  // reads up to n bytes; fewer only at EOF
+  size_t read_into(char* dst, size_t n);   // reads up to n bytes; fewer only at EOF
+  size_t take_input(char* dst, size_t n);  // pending bytes first, then read_into
+  bool input_done() const { return eof_ && pos_ == pending_.size(); }
   size_t cut_point(const char* base, size_t n) const;  // end of the last whole record
   void read_header();
 
@@ -114,6 +116,9 @@ Batch parse_chunk(const RawBlock& block);
 // past the record, or returns false when the record is incomplete.
 bool split_csv_record(std::string_view text, size_t& pos, char delim, std::vector<std::string>& fields,
                       int64_t& newlines);
+
+// Decodes TSV's escapes: \t \n \r \\ (any other backslash stays as it is).
+std::string unescape_tsv(std::string_view raw);
 
 // Infers a column's type from its strings: all ints -> int64, all numbers ->
 // float64, all true/false -> bool, all null -> null, else it stays string.
