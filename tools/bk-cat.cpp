@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   bk::cli::add_output_flags(app, common);
   app.add_option("--select", select, "Keep only these fields, in this order (a missing field is null)")
       ->type_name("a,b,c");
-  app.add_option("--head", opts.head, "Stop after N records")->type_name("N")->check(bk::cli::non_negative);
+  app.add_option("--head", opts.head, "Stop after N records")->type_name("N")->check(bk::cli::non_negative());
   app.add_option("--codec", codec, "Chunk output compression: zstd (default), zlib, none")->type_name("CODEC");
   app.add_flag("--schema", schema, "Print the inputs' unified schema as JSON (chunk files: without decoding data)");
   app.add_flag("--stats", stats, "Print chunk files' rows, blocks, bytes and per-column nulls/min/max from the footer");

@@ -44,7 +44,7 @@ void add_output_flags(CLI::App& app, Common& c) {
 void add_run_flags(CLI::App& app, Common& c) {
   app.add_option("-j,--threads", c.threads, "Use at most N threads (default: all cores, or $BK_THREADS)")
       ->type_name("N")
-      ->check(non_negative);
+      ->check(non_negative());
   app.add_flag("--progress", c.progress, "Show progress on stderr even when it is not a terminal");
   app.add_flag("--no-progress", c.no_progress, "Never show progress");
 }

@@ -28,9 +28,11 @@ struct Common {
 };
 
 // A CLI11 check: the value must not be negative.
-inline const std::function<std::string(std::string&)> non_negative = [](std::string& v) {
-  return !v.empty() && v[0] == '-' ? std::string("must be 0 or more") : std::string();
-};
+inline CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& v) { return !v.empty() && v[0] == '-' ? std::string("must be 0 or more") : std::string(); },
+      "NONNEGATIVE");
+}
 
 // INPUT…, -I/--input-format, --delimiter, --strings
 void add_input_flags(CLI::App& app, Common& c);
