@@ -257,10 +257,42 @@ void get_bitmap(Cursor& c, Bitmap& bm, uint64_t rows) {
 
 constexpr size_t kMaxStatString = 64;
 
+// a < b for byte strings, comparing the first 8 bytes inline (most values differ there).
+inline bool bytes_less(std::string_view a, std::string_view b) {
+  uint64_t x = 0, y = 0;
+  std::memcpy(&x, a.data(), std::min<size_t>(8, a.size()));
+  std::memcpy(&y, b.data(), std::min<size_t>(8, b.size()));
+  x = __builtin_bswap64(x), y = __builtin_bswap64(y);
+  if (x != y) return x < y;  // a zero pad sorts a prefix first; equal words (a real 0 byte) fall through
+  return a < b;
+}
+
+// Min and max of the valid strings of `col` (or of `dict` when given: the dictionary
+// holds exactly the distinct valid values).
+void string_minmax(const Column& col, const std::vector<std::string_view>* dict, ColumnStats& s) {
+  bool first = true;
+  std::string_view lo, hi;
+  auto see = [&](std::string_view v) {
+    if (first) lo = hi = v, first = false;
+    else if (bytes_less(v, lo)) lo = v;
+    else if (bytes_less(hi, v)) hi = v;
+  };
+  if (dict) {
+    for (auto v : *dict) see(v);
+  } else {
+    for (int64_t i = 0; i < col.size(); ++i)
+      if (col.valid.get(i)) see(col.str(i));
+  }
+  s.has_minmax = !first && lo.size() <= kMaxStatString && hi.size() <= kMaxStatString;
+  s.min_s = s.has_minmax ? std::string(lo) : std::string();
+  s.max_s = s.has_minmax ? std::string(hi) : std::string();
+}
+
 void compute_stats(const Column& col, ColumnStats& s) {
   s.type = col.type;
   s.nulls = col.size() - col.valid.count();
   s.has_minmax = false;
+  if (col.type == Type::String || col.type == Type::Json) return;  // string_minmax, once the dictionary is known
   bool first = true;
   for (int64_t i = 0; i < col.size(); ++i) {
     if (!col.valid.get(i)) continue;
@@ -417,9 +449,11 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
           for (auto s : dict) body += s;
           idx = filled(col, idx);
           put_int_stream(body, idx.data(), idx.size());
+          string_minmax(col, &dict, stats);
           break;
         }
       }
+      string_minmax(col, nullptr, stats);
       std::vector<int64_t> lens(col.size());
       for (int64_t i = 0; i < col.size(); ++i) lens[i] = static_cast<int64_t>(col.offsets[i + 1] - col.offsets[i]);
       put_int_stream(body, lens.data(), lens.size());

@@ -29,7 +29,7 @@ class RecordBuilder {
     int idx = -1;
     if (pos < hint_.size()) {
       int h = hint_[pos];
-      if (h >= 0 && b_.names[h] == name) idx = h;
+      if (h >= 0 && same(b_.names[h], name)) idx = h;
     }
     if (idx < 0) {
       auto it = index_.find(std::string(name));
@@ -46,6 +46,14 @@ class RecordBuilder {
     Column& c = b_.columns[idx];
     if (c.size() > b_.rows) c.pop_back();  // a key repeated in one object: the last one wins
     return c;
+  }
+
+  // Field names are short: an inline loop beats a call to memcmp.
+  static bool same(const std::string& a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t k = 0; k < b.size(); ++k)
+      if (a[k] != b[k]) return false;
+    return true;
   }
 
   void end_row() {
