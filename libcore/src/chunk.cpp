@@ -170,7 +170,21 @@ void get_int_stream(Cursor& c, int64_t* v, size_t n) {
   if (mode == 0) {
     uint64_t base = static_cast<uint64_t>(c.get<int64_t>());
     const char* p = c.take(static_cast<uint64_t>(n) * width);
-    for (size_t i = 0; i < n; ++i) v[i] = static_cast<int64_t>(base + get_packed(p, i, width));
+    auto unpack = [&](auto word) {  // one loop per width, so the compiler can vectorise it
+      using W = decltype(word);
+      for (size_t i = 0; i < n; ++i) {
+        W x;
+        std::memcpy(&x, p + sizeof(W) * i, sizeof(W));
+        v[i] = static_cast<int64_t>(base + x);
+      }
+    };
+    switch (width) {
+      case 0: std::fill(v, v + n, static_cast<int64_t>(base)); break;
+      case 1: unpack(uint8_t{}); break;
+      case 2: unpack(uint16_t{}); break;
+      case 4: unpack(uint32_t{}); break;
+      default: unpack(uint64_t{});
+    }
   } else {
     uint64_t first = static_cast<uint64_t>(c.get<int64_t>());
     uint64_t dlo = static_cast<uint64_t>(c.get<int64_t>());
@@ -527,12 +541,18 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         }
         std::vector<int64_t> idx(n);
         get_int_stream(c, idx.data(), n);
+        uint64_t total = 0;
         for (size_t i = 0; i < n; ++i) {
-          if (col.valid.get(i)) {
-            if (idx[i] < 0 || static_cast<uint64_t>(idx[i]) >= count) throw damaged("dictionary index out of range");
-            col.bytes += dict[idx[i]];
-          }
-          col.offsets[i + 1] = col.bytes.size();
+          if (!col.valid.get(i)) idx[i] = -1;
+          else if (idx[i] < 0 || static_cast<uint64_t>(idx[i]) >= count) throw damaged("dictionary index out of range");
+          else total += dict[idx[i]].size();
+          col.offsets[i + 1] = total;
+        }
+        col.bytes.resize(total);
+        char* out = col.bytes.data();
+        for (size_t i = 0; i < n; ++i) {
+          if (idx[i] < 0) continue;
+          std::memcpy(out + col.offsets[i], dict[idx[i]].data(), dict[idx[i]].size());
         }
       } else {
         std::vector<int64_t> lens(n);
