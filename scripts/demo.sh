@@ -19,3 +19,6 @@ run "bk cat $demo/readings.ndjson --select device,ts,value,status -O csv --head 
 run "bk cat $demo/readings.ndjson -O csv -o $demo/readings.csv && gzip -kf $demo/readings.csv"
 run "bk cat $demo/readings.csv.gz --select ts,device,temp --head 3 -O tsv"
 run "bk cat $demo/devices.ndjson $demo/devices.ndjson --head 2 | bk cat -O csv"
+run "bk cat $demo/readings.ndjson -O chunk -o $demo/readings.bkc && ls -l $demo/readings.ndjson $demo/readings.bkc"
+run "bk cat $demo/readings.bkc --stats"
+run "bk cat $demo/readings.bkc --verify"
