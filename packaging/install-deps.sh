@@ -7,7 +7,7 @@ packages=(
   cmake g++ ninja-build pkg-config    # build
   libcli11-dev libsimdjson-dev zlib1g-dev libxxhash-dev libtbb-dev libzstd-dev
   doctest-dev                         # unit tests
-  man-db groff-base gzip              # man page tests, gzip inputs in tests
+  man-db groff-base gzip python3      # man page tests, gzip inputs, the chunk reference reader
 )
 # The chunk-reader fuzz target needs clang and its libFuzzer runtime.
 if [[ ${BK_WITH_FUZZ:-1} == 1 ]]; then packages+=(clang libclang-rt-14-dev); fi

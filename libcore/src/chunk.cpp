@@ -240,6 +240,9 @@ int decimal_scale(const Column& col) {
       if (++k > kMaxScale) return -1;
     }
   }
+  // A larger scale can push an earlier value past 2^53: check them all at the end.
+  for (int64_t i = 0; i < col.size(); ++i)
+    if (col.valid.get(i) && !decimal_at(col.floats[i], k, m)) return -1;
   return k;
 }
 
@@ -620,6 +623,8 @@ BlockHeader parse_block_header(const char* p) {
   std::memcpy(&h.rows, p + 24, 8);
   uint8_t codec = static_cast<uint8_t>(p[32]);
   if (codec > 2) throw damaged("unknown codec");
+  for (int k = 33; k < 40; ++k)
+    if (p[k] != 0) throw damaged("reserved bytes are not zero");
   h.codec = static_cast<Codec>(codec);
   if (h.schema_len > kMaxFrameBytes || h.payload_len > kMaxFrameBytes || h.raw_len > kMaxFrameBytes ||
       h.rows > kMaxRows)
@@ -649,10 +654,12 @@ std::vector<SchemaEntry> read_schema(Cursor& c, int& time_field) {
     if (t > static_cast<uint8_t>(Type::Json)) throw damaged("unknown column type");
     e.type = static_cast<Type>(t);
     e.encoding = c.get<uint8_t>();
-    if (e.encoding > 1) throw damaged("unknown column encoding");
-    c.get<uint16_t>();
+    bool has_alt = e.type == Type::Float64 || e.type == Type::String || e.type == Type::Json;
+    if (e.encoding > (has_alt ? 1 : 0)) throw damaged("unknown column encoding");
+    if (c.get<uint16_t>() != 0) throw damaged("reserved bytes are not zero");
     e.nulls = c.get<uint64_t>();
   }
+  if (c.left() != 0) throw damaged("unused bytes after the schema");
   return cols;
 }
 
@@ -739,8 +746,9 @@ void encode_footer(const Footer& f, uint64_t segment_len, std::string& out) {
   put<uint64_t>(out, body.size());
   out += body;
   put<uint64_t>(out, XXH3_64bits(out.data() + start, out.size() - start));
-  uint64_t total = segment_len + (out.size() - start) + kTrailerSize;
-  put<uint64_t>(out, total);
+  uint64_t footer_len = (out.size() - start) + kTrailerSize;
+  put<uint64_t>(out, footer_len);
+  put<uint64_t>(out, segment_len + footer_len);
   out.append(kEndMagic, 8);
 }
 
@@ -766,8 +774,9 @@ Footer decode_footer(std::string_view hb, uint64_t checksum) {
         uint8_t t = c.get<uint8_t>();
         if (t > static_cast<uint8_t>(Type::Json)) throw damaged_footer("unknown column type");
         s.type = static_cast<Type>(t);
-        s.has_minmax = c.get<uint8_t>() != 0;
-        c.get<uint16_t>();
+        uint8_t has = c.get<uint8_t>();
+        if (has > 1 || c.get<uint16_t>() != 0) throw damaged_footer("reserved bytes are not zero");
+        s.has_minmax = has != 0;
         s.nulls = static_cast<int64_t>(c.get<uint64_t>());
         if (!s.has_minmax) continue;
         switch (s.type) {

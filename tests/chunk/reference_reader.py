@@ -439,8 +439,8 @@ class Stream:
         if body_len > MAX_FRAME:
             raise Damage("damaged footer: implausible length")
         hb += self.read(body_len, "the footer")
-        tail = self.read(24, "the footer")
-        stored, total = struct.unpack_from("<QQ", tail)
+        tail = self.read(32, "the footer")
+        stored, footer_len, total = struct.unpack_from("<QQQ", tail)
         try:
             f = decode_footer(hb, stored)
         except Damage as e:
@@ -448,7 +448,8 @@ class Stream:
         listed = [(b["offset"], b["frame_len"], b["rows"]) for b in f["blocks"]]
         if listed != self.seg_blocks or sum(b["rows"] for b in f["blocks"]) != f["rows"]:
             raise Damage(f"the footer after block {self.blocks} does not match the blocks before it")
-        if tail[16:] != END_MAGIC or total != self.pos - self.seg_start:
+        if (tail[24:] != END_MAGIC or total != self.pos - self.seg_start
+                or footer_len != 16 + body_len + 32):
             raise Damage(f"damaged trailer after block {self.blocks}")
         if self.check_stats:
             for k, (b, want) in enumerate(zip(f["blocks"], self.seg_stats)):
@@ -468,36 +469,37 @@ def seek_index(path):
         f.seek(0, 2)
         end = f.tell()
         while end > 0:
-            if end < 16 + 16 + 40:
+            if end < 16 + 48:
                 raise Damage(f"{end} bytes cannot end in a segment")
-            f.seek(end - 16)
-            seg_len, magic = struct.unpack("<Q8s", f.read(16))
-            if magic != END_MAGIC or seg_len > end:
+            f.seek(end - 24)
+            footer_len, seg_len, magic = struct.unpack("<QQ8s", f.read(24))
+            if magic != END_MAGIC or seg_len > end or footer_len > seg_len - 16:
                 raise Damage(f"damaged trailer ending at byte {end}")
             start = end - seg_len
             f.seek(start)
             if f.read(8) != FILE_MAGIC:
                 raise Damage(f"no file header at byte {start}")
-            # Walk the block headers to the footer.
-            at = start + 16
-            walked = []
-            while True:
-                f.seek(at)
-                head = f.read(48)
-                if head[:4] == FOOTER_TAG:
-                    break
-                schema_len, payload_len, _, rows, _ = parse_block_header(head)
-                walked.append((at - start, 48 + schema_len + payload_len, rows))
-                at += 48 + schema_len + payload_len
+            # The footer, straight from the trailer.
+            at = end - footer_len
+            f.seek(at)
+            head = f.read(16)
+            if head[:4] != FOOTER_TAG:
+                raise Damage(f"no footer at byte {at}")
             (body_len,) = struct.unpack_from("<Q", head, 8)
-            if at + body_len + 40 != end:
+            if at + body_len + 48 != end:
                 raise Damage(f"the footer at byte {at} does not end the segment")
             f.seek(at)
             hb = f.read(16 + body_len)
             (stored,) = struct.unpack("<Q", f.read(8))
             foot = decode_footer(hb, stored)
             listed = [(b["offset"], b["frame_len"], b["rows"]) for b in foot["blocks"]]
-            if listed != walked:
+            # The blocks must tile the segment between its header and its footer.
+            pos = 16
+            for off, flen, _ in listed:
+                if off != pos:
+                    raise Damage(f"the footer at byte {at} does not match its blocks")
+                pos += flen
+            if start + pos != at:
                 raise Damage(f"the footer at byte {at} does not match its blocks")
             segments.append({"start": start, "rows": foot["rows"], "blocks": listed})
             end = start

@@ -7,8 +7,9 @@
 // A block frame carries its own schema, row count, codec and an XXH3-64 checksum
 // over the frame, so blocks decode independently and in parallel. The footer lists
 // every block of its segment (offset, length, rows, per-column null count, min and
-// max) and ends in a trailer holding the segment's length, so a reader that can
-// seek finds the footer from the end; a reader from a pipe never needs to.
+// max) and ends in a trailer holding the footer's and the segment's lengths, so a
+// reader that can seek finds the footer, and the segment before it, from the end;
+// a reader from a pipe never needs to.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +33,7 @@ inline constexpr char kFooterTag[4] = {'B', 'K', 'F', 'T'};
 inline constexpr char kEndMagic[8] = {'B', 'K', 'C', '-', 'E', 'N', 'D', '\n'};
 inline constexpr size_t kBlockHeaderSize = 48;
 inline constexpr size_t kFooterHeaderSize = 16;
-inline constexpr size_t kTrailerSize = 16;
+inline constexpr size_t kTrailerSize = 24;  // footer length, segment length, end magic
 // Sanity bounds: anything larger is damage, not data.
 inline constexpr uint64_t kMaxFrameBytes = uint64_t(1) << 32;
 inline constexpr uint64_t kMaxRows = uint64_t(1) << 32;
@@ -107,8 +108,8 @@ class FrameReader {
 
  private:
   size_t read_exact(char* dst, size_t n);
-  void read_growing(std::string& buf, uint64_t n, const char* what);
-  Error truncated(const std::string& where) const;
+  void read_growing(std::string& buf, uint64_t n, const std::string& what, int64_t intact);
+  Error truncated(const std::string& where, int64_t intact) const;
 
   ByteReader& in_;
   std::string name_;
