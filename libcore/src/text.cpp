@@ -79,10 +79,11 @@ static void put2(std::string& out, unsigned v) {
 }
 
 void append_timestamp(std::string& out, int64_t micros) {
-  int64_t secs = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
-  int64_t frac = micros - secs * 1000000;
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t sod = secs - days * 86400;
+  // Floor division without negating (-INT64_MIN overflows).
+  int64_t secs = micros / 1000000, frac = micros % 1000000;
+  if (frac < 0) secs -= 1, frac += 1000000;
+  int64_t days = secs / 86400, sod = secs % 86400;
+  if (sod < 0) days -= 1, sod += 86400;
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
