@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace bk {
@@ -142,7 +143,15 @@ NumberKind parse_number(std::string_view s, int64_t& i, double& d) {
     if (r.ec == std::errc()) return NumberKind::Int;
   }
   auto r = std::from_chars(s.data(), s.data() + n, d);
-  if (r.ec != std::errc()) return NumberKind::None;  // out of double range: keep as text
+  if (r.ec == std::errc()) return NumberKind::Float;
+  // Out of range. Beyond the largest double it stays text; a value too small for a
+  // double is no error, it rounds to zero or a subnormal as JSON parsers do.
+  // from_chars leaves `d` alone then, so strtod rounds it (in the "C" locale: no
+  // tool calls setlocale).
+  std::string copy(s);
+  double v = std::strtod(copy.c_str(), nullptr);
+  if (std::isinf(v)) return NumberKind::None;
+  d = v;
   return NumberKind::Float;
 }
 
