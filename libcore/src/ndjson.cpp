@@ -149,9 +149,10 @@ Batch parse_ndjson(const RawBlock& block) {
         fallback = widen_big_integers(std::string_view(p, len));
         doc = parser.parse(fallback);
       }
-      std::string hint;
       if (doc.error()) {
-        b.error = std::make_exception_ptr(Error(describe(doc.error(), hint), hint).at(b.source, line));
+        std::string hint;
+        std::string message = describe(doc.error(), hint);  // sets hint: call it first
+        b.error = std::make_exception_ptr(Error(message, hint).at(b.source, line));
         break;
       }
       simdjson::dom::object obj;
