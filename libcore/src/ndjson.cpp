@@ -10,6 +10,7 @@
 // the block (the pipeline's in-order stage adds the block's first line).
 #include <simdjson.h>
 
+#include <charconv>
 #include <cstring>
 #include <unordered_map>
 
@@ -79,8 +80,8 @@ const char* describe(simdjson::error_code e, std::string& hint) {
 }
 
 // simdjson's DOM rejects integers beyond 64 bits; the data model keeps them as
-// float64. Appends ".0" to every integer token of more than 18 digits outside
-// strings so that simdjson reads them as doubles.
+// float64. Appends ".0" to every integer token outside strings that does not fit
+// int64, so that simdjson reads them as doubles; integers that fit stay int64.
 std::string widen_big_integers(std::string_view line) {
   std::string out;
   out.reserve(line.size() + 16);
@@ -101,7 +102,9 @@ std::string widen_big_integers(std::string_view line) {
         ++j;
       }
       out.append(line.substr(i, j - i));
-      if (plain && j - i - (c == '-') > 18) out += ".0";
+      int64_t v;
+      if (plain && j - i - (c == '-') > 18 && std::from_chars(line.data() + i, line.data() + j, v).ec != std::errc())
+        out += ".0";
       i = j;
     } else {
       out += c;
