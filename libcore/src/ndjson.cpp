@@ -13,6 +13,8 @@
 #include <charconv>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "bk/error.hpp"
 #include "bk/read.hpp"
@@ -21,44 +23,62 @@ namespace bk {
 
 namespace {
 
+void add_value(Column& col, simdjson::dom::element v);
+
 class RecordBuilder {
  public:
   explicit RecordBuilder(Batch& b) : b_(b) {}
 
-  // The column for the field `name`, the `pos`-th field of the current record.
-  Column& field(std::string_view name, size_t pos) {
-    int idx = -1;
-    if (pos < hint_.size()) {
-      int h = hint_[pos];
-      if (h >= 0 && b_.names[h] == name) idx = h;
+  // Sets the field `name`, the `pos`-th field of the current record. Values wait
+  // for end_row(): a key repeated in one object keeps its last value, and the
+  // values it replaces never reach (and never widen) the column.
+  void set(std::string_view name, size_t pos, simdjson::dom::element v) {
+    int idx = column(name, pos);
+    if (row_of_[idx] == b_.rows) {
+      for (auto& p : pending_)
+        if (p.first == idx) p.second = v;
+      return;
     }
-    if (idx < 0) {
-      auto it = index_.find(std::string(name));
-      if (it != index_.end()) {
-        idx = it->second;
-      } else {
-        idx = static_cast<int>(b_.columns.size());
-        b_.add_column(std::string(name), Column::nulls(b_.rows));
-        index_.emplace(std::string(name), idx);
-      }
-      if (pos >= hint_.size()) hint_.resize(pos + 1, -1);
-      hint_[pos] = idx;
-    }
-    Column& c = b_.columns[idx];
-    if (c.size() > b_.rows) c.pop_back();  // a key repeated in one object: the last one wins
-    return c;
+    row_of_[idx] = b_.rows;
+    pending_.emplace_back(idx, v);
   }
 
   void end_row() {
+    for (auto& [idx, v] : pending_) add_value(b_.columns[idx], v);
+    pending_.clear();
     ++b_.rows;
     for (auto& c : b_.columns)
       if (c.size() < b_.rows) c.append_null();
   }
 
  private:
+  // The column of `name`, created full of nulls when new; the column for the pos-th
+  // field of the previous record is tried first.
+  int column(std::string_view name, size_t pos) {
+    if (pos < hint_.size()) {
+      int h = hint_[pos];
+      if (h >= 0 && b_.names[h] == name) return h;
+    }
+    int idx;
+    auto it = index_.find(std::string(name));
+    if (it != index_.end()) {
+      idx = it->second;
+    } else {
+      idx = static_cast<int>(b_.columns.size());
+      b_.add_column(std::string(name), Column::nulls(b_.rows));
+      index_.emplace(std::string(name), idx);
+      row_of_.push_back(-1);
+    }
+    if (pos >= hint_.size()) hint_.resize(pos + 1, -1);
+    hint_[pos] = idx;
+    return idx;
+  }
+
   Batch& b_;
   std::vector<int> hint_;
   std::unordered_map<std::string, int> index_;
+  std::vector<int64_t> row_of_;  // per column: the last row that set it
+  std::vector<std::pair<int, simdjson::dom::element>> pending_;
 };
 
 const char* describe(simdjson::error_code e, std::string& hint) {
@@ -166,7 +186,7 @@ Batch parse_ndjson(const RawBlock& block) {
         break;
       }
       size_t pos = 0;
-      for (auto kv : obj) add_value(rb.field(kv.key, pos++), kv.value);
+      for (auto kv : obj) rb.set(kv.key, pos++, kv.value);
       rb.end_row();
       b.lines.push_back(line);
     }
