@@ -144,6 +144,8 @@ Batch parse_csv(const RawBlock& block) {
         size_t j = i + 1;
         for (;;) {
           if (j >= n) {
+            for (auto& c : b.columns)  // undo the partial row
+              if (c.size() > b.rows) c.pop_back();
             b.error = std::make_exception_ptr(
                 Error("unclosed quoted field", "close the quote, or double quotes inside the field (\"\")")
                     .at(b.source, line));
