@@ -166,7 +166,7 @@ Batch parse_csv(const RawBlock& block) {
           field += p[j++];
         }
         // Anything between the closing quote and the delimiter is kept (lenient).
-        while (j < n && p[j] != delim && p[j] != '\n' && !(p[j] == '\r' && j + 1 < n && p[j + 1] == '\n'))
+        while (j < n && p[j] != delim && p[j] != '\n' && !(p[j] == '\r' && (j + 1 == n || p[j + 1] == '\n')))
           field += p[j++];
         i = j;
         value = field;
@@ -174,7 +174,7 @@ Batch parse_csv(const RawBlock& block) {
         size_t j = i;
         while (j < n && p[j] != delim && p[j] != '\n') ++j;
         size_t e = j;
-        if (j < n && p[j] == '\n' && e > i && p[e - 1] == '\r') --e;
+        if ((j == n || p[j] == '\n') && e > i && p[e - 1] == '\r') --e;  // CRLF, or CR at the end
         value = std::string_view(p + i, e - i);
         i = j;
       }
