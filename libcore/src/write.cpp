@@ -94,6 +94,7 @@ class DelimitedWriter : public Writer {
 
   void prepare(Batch& b) override {
     if (!have_header_) {
+      if (b.names.empty() && b.rows == 0) return;  // nothing read yet (blank NDJSON lines)
       header_ = b.names;
       have_header_ = true;
       return;
@@ -114,6 +115,7 @@ class DelimitedWriter : public Writer {
   void encode(const Batch& b, std::string& out) const override { encode_delimited(b, delim_, out); }
 
   void emit(const Batch& b, const std::string& bytes) override {
+    if (!have_header_) return;
     if (!header_written_) {
       std::string h;
       encode_delimited_header(header_, delim_, h);
