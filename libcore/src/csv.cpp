@@ -29,18 +29,20 @@ Error field_count_error(size_t got, size_t want, const std::string& source, int6
       .at(source, line);
 }
 
-// Finds the line of the first invalid UTF-8 byte (slow path, only on error).
-int64_t line_of_bad_utf8(const char* p, size_t n, int64_t first_line) {
-  int64_t line = first_line;
-  const char* start = p;
-  for (size_t i = 0; i < n; ++i) {
-    if (p[i] == '\n') {
-      if (!simdjson::validate_utf8(start, p + i - start)) return line;
-      start = p + i + 1;
+// Where the first line holding invalid UTF-8 starts, and its number in `line`;
+// n when all is valid. A block is validated whole first; lines only on error.
+size_t find_bad_utf8(const char* p, size_t n, int64_t first_line, int64_t& line) {
+  if (simdjson::validate_utf8(p, n)) return n;
+  line = first_line;
+  size_t start = 0;
+  for (size_t i = 0; i <= n; ++i) {
+    if (i == n || p[i] == '\n') {
+      if (!simdjson::validate_utf8(p + start, i - start)) return start;
+      start = i + 1;
       ++line;
     }
   }
-  return line;
+  return n;
 }
 
 void finish_columns(Batch& b, bool strings) {
@@ -48,12 +50,100 @@ void finish_columns(Batch& b, bool strings) {
   for (auto& c : b.columns) infer_column_type(c);
 }
 
-bool check_utf8(const RawBlock& block, Batch& b) {
-  if (simdjson::validate_utf8(block.data.data(), block.data.size())) return true;
-  int64_t line = line_of_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1);
-  b.error = std::make_exception_ptr(
-      Error("invalid UTF-8", "the file must be UTF-8; convert it, e.g. with iconv").at(b.source, line));
-  return false;
+std::exception_ptr utf8_error(const std::string& source, int64_t line) {
+  return std::make_exception_ptr(
+      Error("invalid UTF-8", "the file must be UTF-8; convert it, e.g. with iconv").at(source, line));
+}
+
+// Splits the first n bytes of a CSV block into the batch's string columns. A bad
+// record ends it: the rows before it stay, its partial row is undone, the error is
+// stored. Returns false when that was a quoted field still open at byte n.
+bool split_csv(const RawBlock& block, size_t n, Batch& b) {
+  const size_t ncols = b.columns.size();
+  const char* p = block.data.data();
+  const char delim = block.delimiter;
+  int64_t line = block.skip_lines + 1;  // line where the current record starts
+  int64_t cur = line;                   // line at the cursor
+  std::string field;
+  size_t i = 0;
+  while (i < n) {
+    // A blank line is no record, except in a one-column file, where it is a null.
+    if (ncols != 1 && (p[i] == '\n' || (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n'))) {
+      i += p[i] == '\r' ? 2 : 1;
+      line = ++cur;
+      continue;
+    }
+    size_t nfields = 0;
+    bool end_of_record = false;
+    while (!end_of_record) {
+      bool quoted = false;
+      std::string_view value;
+      if (i < n && p[i] == '"') {
+        quoted = true;
+        field.clear();
+        size_t j = i + 1;
+        for (;;) {
+          if (j >= n) {
+            for (auto& c : b.columns)  // undo the partial row
+              if (c.size() > b.rows) c.pop_back();
+            b.error = std::make_exception_ptr(
+                Error("unclosed quoted field", "close the quote, or double quotes inside the field (\"\")")
+                    .at(b.source, line));
+            b.line_count = cur;
+            return false;
+          }
+          if (p[j] == '"') {
+            if (j + 1 < n && p[j + 1] == '"') {
+              field += '"';
+              j += 2;
+              continue;
+            }
+            ++j;
+            break;
+          }
+          if (p[j] == '\n') ++cur;
+          field += p[j++];
+        }
+        // Anything between the closing quote and the delimiter is kept (lenient).
+        while (j < n && p[j] != delim && p[j] != '\n' && !(p[j] == '\r' && (j + 1 == n || p[j + 1] == '\n')))
+          field += p[j++];
+        i = j;
+        value = field;
+      } else {
+        size_t j = i;
+        while (j < n && p[j] != delim && p[j] != '\n') ++j;
+        size_t e = j;
+        if ((j == n || p[j] == '\n') && e > i && p[e - 1] == '\r') --e;  // CRLF, or CR at the end
+        value = std::string_view(p + i, e - i);
+        i = j;
+      }
+      if (nfields < ncols) {
+        Column& c = b.columns[nfields];
+        if (value.empty() && !quoted) c.append_null();
+        else c.append_string(value);
+      }
+      ++nfields;
+      if (i < n && p[i] == delim) {
+        ++i;
+        continue;
+      }
+      if (i < n && p[i] == '\r') ++i;
+      if (i < n && p[i] == '\n') ++i, ++cur;
+      end_of_record = true;
+    }
+    if (nfields != ncols) {
+      // Undo the partial row, keep the rows before it.
+      for (auto& c : b.columns)
+        if (c.size() > b.rows) c.pop_back();
+      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, b.source, line, false, delim));
+      break;
+    }
+    ++b.rows;
+    b.lines.push_back(line);
+    line = cur;
+  }
+  b.line_count = cur - 1;
+  return true;
 }
 
 }  // namespace
@@ -126,98 +216,18 @@ void infer_column_type(Column& c) {
 Batch parse_csv(const RawBlock& block) {
   Batch b;
   b.source = block.input ? block.input->display : "";
-  const auto& names = block.header->names;
-  const size_t ncols = names.size();
-  for (const auto& name : names) {
+  for (const auto& name : block.header->names) {
     Column c;
     c.type = Type::String;
     b.add_column(name, std::move(c));
   }
-  if (!check_utf8(block, b)) return b;
-
-  const char* p = block.data.data();
-  const size_t n = block.data.size();
-  const char delim = block.delimiter;
-  int64_t line = block.skip_lines + 1;  // line where the current record starts
-  int64_t cur = line;                   // line at the cursor
-  std::string field;
-  size_t i = 0;
-  while (i < n) {
-    // A blank line is no record, except in a one-column file, where it is a null.
-    if (ncols != 1 && (p[i] == '\n' || (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n'))) {
-      i += p[i] == '\r' ? 2 : 1;
-      line = ++cur;
-      continue;
-    }
-    size_t nfields = 0;
-    bool end_of_record = false;
-    while (!end_of_record) {
-      bool quoted = false;
-      std::string_view value;
-      if (i < n && p[i] == '"') {
-        quoted = true;
-        field.clear();
-        size_t j = i + 1;
-        for (;;) {
-          if (j >= n) {
-            b.error = std::make_exception_ptr(
-                Error("unclosed quoted field", "close the quote, or double quotes inside the field (\"\")")
-                    .at(b.source, line));
-            b.line_count = cur;
-            finish_columns(b, block.strings);
-            return b;
-          }
-          if (p[j] == '"') {
-            if (j + 1 < n && p[j + 1] == '"') {
-              field += '"';
-              j += 2;
-              continue;
-            }
-            ++j;
-            break;
-          }
-          if (p[j] == '\n') ++cur;
-          field += p[j++];
-        }
-        // Anything between the closing quote and the delimiter is kept (lenient).
-        while (j < n && p[j] != delim && p[j] != '\n' && !(p[j] == '\r' && j + 1 < n && p[j + 1] == '\n'))
-          field += p[j++];
-        i = j;
-        value = field;
-      } else {
-        size_t j = i;
-        while (j < n && p[j] != delim && p[j] != '\n') ++j;
-        size_t e = j;
-        if (j < n && p[j] == '\n' && e > i && p[e - 1] == '\r') --e;
-        value = std::string_view(p + i, e - i);
-        i = j;
-      }
-      if (nfields < ncols) {
-        Column& c = b.columns[nfields];
-        if (value.empty() && !quoted) c.append_null();
-        else c.append_string(value);
-      }
-      ++nfields;
-      if (i < n && p[i] == delim) {
-        ++i;
-        continue;
-      }
-      if (i < n && p[i] == '\r') ++i;
-      if (i < n && p[i] == '\n') ++i, ++cur;
-      end_of_record = true;
-    }
-    if (nfields != ncols) {
-      // Undo the partial row, keep the rows before it.
-      for (auto& c : b.columns)
-        if (c.size() > b.rows) c.pop_back();
-      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, b.source, line, false, delim));
-      break;
-    }
-    ++b.rows;
-    b.lines.push_back(line);
-    line = cur;
-  }
-  b.line_count = cur - 1;
+  // Invalid UTF-8: the records before its line are read, then the error stands
+  // (a field-count error before it comes first; a quoted field open at the cut is
+  // the record that holds the bad line).
+  int64_t bad_line = 0;
+  size_t n = find_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1, bad_line);
+  bool closed = split_csv(block, n, b);
+  if (n < block.data.size() && (!closed || !b.error)) b.error = utf8_error(b.source, bad_line);
   finish_columns(b, block.strings);
   return b;
 }
@@ -232,10 +242,13 @@ Batch parse_tsv(const RawBlock& block) {
     c.type = Type::String;
     b.add_column(name, std::move(c));
   }
-  if (!check_utf8(block, b)) return b;
+  // Invalid UTF-8: the lines before it are read, then the error stands (unless a
+  // field-count error came first).
+  int64_t bad_line = 0;
+  size_t n = find_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1, bad_line);
 
   const char* p = block.data.data();
-  const char* end = p + block.data.size();
+  const char* end = p + n;
   int64_t line = block.skip_lines;
   std::string field;
   while (p < end) {
@@ -278,6 +291,7 @@ Batch parse_tsv(const RawBlock& block) {
     p = nl ? nl + 1 : end;
   }
   b.line_count = line;
+  if (n < block.data.size() && !b.error) b.error = utf8_error(b.source, bad_line);
   finish_columns(b, block.strings);
   return b;
 }

@@ -49,9 +49,15 @@ static bool is_metadata_name(const std::string& name) {
   return !name.empty() && (name[0] == '_' || name[0] == '.');
 }
 
-static void walk_dir(const fs::path& dir, std::vector<InputFile>& out) {
-  std::vector<fs::directory_entry> entries;
+// Walks `dir` in path order. Directory symlinks are followed, each real directory
+// once: a link back up the tree (a loop) adds nothing twice.
+static void walk_dir(const fs::path& dir, std::vector<InputFile>& out, std::vector<fs::path>& seen) {
   std::error_code ec;
+  fs::path real = fs::canonical(dir, ec);
+  if (ec) throw Error(concat("cannot read directory: ", ec.message())).at(dir.string());
+  if (std::find(seen.begin(), seen.end(), real) != seen.end()) return;
+  seen.push_back(real);
+  std::vector<fs::directory_entry> entries;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     entries.push_back(*it);
   if (ec) throw Error(concat("cannot list directory: ", ec.message())).at(dir.string());
@@ -59,10 +65,11 @@ static void walk_dir(const fs::path& dir, std::vector<InputFile>& out) {
             [](const auto& a, const auto& b) { return a.path().filename().string() < b.path().filename().string(); });
   for (const auto& e : entries) {
     if (is_metadata_name(e.path().filename().string())) continue;
-    if (e.is_directory()) {
-      walk_dir(e.path(), out);
-    } else if (e.is_regular_file()) {
-      out.push_back({e.path().string(), e.path().string(), static_cast<int64_t>(e.file_size())});
+    std::error_code eec;
+    if (e.is_directory(eec)) {
+      walk_dir(e.path(), out, seen);
+    } else if (e.is_regular_file(eec)) {
+      out.push_back({e.path().string(), e.path().string(), static_cast<int64_t>(e.file_size(eec))});
     }
   }
 }
@@ -80,7 +87,8 @@ std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) {
     if (ec || !fs::exists(st))
       throw Error("no such file or directory", "check the path").at(a);
     if (fs::is_directory(st)) {
-      walk_dir(a, out);
+      std::vector<fs::path> seen;
+      walk_dir(a, out, seen);
     } else {
       out.push_back({a, a, fs::is_regular_file(st) ? static_cast<int64_t>(fs::file_size(a, ec)) : -1});
     }

@@ -10,8 +10,11 @@
 // the block (the pipeline's in-order stage adds the block's first line).
 #include <simdjson.h>
 
+#include <charconv>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "bk/error.hpp"
 #include "bk/read.hpp"
@@ -20,32 +23,24 @@ namespace bk {
 
 namespace {
 
+void add_value(Column& col, simdjson::dom::element v);
+
 class RecordBuilder {
  public:
   explicit RecordBuilder(Batch& b) : b_(b) {}
 
-  // The column for the field `name`, the `pos`-th field of the current record.
-  Column& field(std::string_view name, size_t pos) {
-    int idx = -1;
-    if (pos < hint_.size()) {
-      int h = hint_[pos];
-      if (h >= 0 && same(b_.names[h], name)) idx = h;
+  // Sets the field `name`, the `pos`-th field of the current record. Values wait
+  // for end_row(): a key repeated in one object keeps its last value, and the
+  // values it replaces never reach (and never widen) the column.
+  void set(std::string_view name, size_t pos, simdjson::dom::element v) {
+    int idx = column(name, pos);
+    if (row_of_[idx] == b_.rows) {
+      for (auto& p : pending_)
+        if (p.first == idx) p.second = v;
+      return;
     }
-    if (idx < 0) {
-      auto it = index_.find(std::string(name));
-      if (it != index_.end()) {
-        idx = it->second;
-      } else {
-        idx = static_cast<int>(b_.columns.size());
-        b_.add_column(std::string(name), Column::nulls(b_.rows));
-        index_.emplace(std::string(name), idx);
-      }
-      if (pos >= hint_.size()) hint_.resize(pos + 1, -1);
-      hint_[pos] = idx;
-    }
-    Column& c = b_.columns[idx];
-    if (c.size() > b_.rows) c.pop_back();  // a key repeated in one object: the last one wins
-    return c;
+    row_of_[idx] = b_.rows;
+    pending_.emplace_back(idx, v);
   }
 
   // Field names are short: an inline loop beats a call to memcmp.
@@ -57,15 +52,41 @@ class RecordBuilder {
   }
 
   void end_row() {
+    for (auto& [idx, v] : pending_) add_value(b_.columns[idx], v);
+    pending_.clear();
     ++b_.rows;
     for (auto& c : b_.columns)
       if (c.size() < b_.rows) c.append_null();
   }
 
  private:
+  // The column of `name`, created full of nulls when new; the column for the pos-th
+  // field of the previous record is tried first.
+  int column(std::string_view name, size_t pos) {
+    if (pos < hint_.size()) {
+      int h = hint_[pos];
+      if (h >= 0 && same(b_.names[h], name)) return h;
+    }
+    int idx;
+    auto it = index_.find(std::string(name));
+    if (it != index_.end()) {
+      idx = it->second;
+    } else {
+      idx = static_cast<int>(b_.columns.size());
+      b_.add_column(std::string(name), Column::nulls(b_.rows));
+      index_.emplace(std::string(name), idx);
+      row_of_.push_back(-1);
+    }
+    if (pos >= hint_.size()) hint_.resize(pos + 1, -1);
+    hint_[pos] = idx;
+    return idx;
+  }
+
   Batch& b_;
   std::vector<int> hint_;
   std::unordered_map<std::string, int> index_;
+  std::vector<int64_t> row_of_;  // per column: the last row that set it
+  std::vector<std::pair<int, simdjson::dom::element>> pending_;
 };
 
 const char* describe(simdjson::error_code e, std::string& hint) {
@@ -87,8 +108,8 @@ const char* describe(simdjson::error_code e, std::string& hint) {
 }
 
 // simdjson's DOM rejects integers beyond 64 bits; the data model keeps them as
-// float64. Appends ".0" to every integer token of more than 18 digits outside
-// strings so that simdjson reads them as doubles.
+// float64. Appends ".0" to every integer token outside strings that does not fit
+// int64, so that simdjson reads them as doubles; integers that fit stay int64.
 std::string widen_big_integers(std::string_view line) {
   std::string out;
   out.reserve(line.size() + 16);
@@ -109,7 +130,9 @@ std::string widen_big_integers(std::string_view line) {
         ++j;
       }
       out.append(line.substr(i, j - i));
-      if (plain && j - i - (c == '-') > 18) out += ".0";
+      int64_t v;
+      if (plain && j - i - (c == '-') > 18 && std::from_chars(line.data() + i, line.data() + j, v).ec != std::errc())
+        out += ".0";
       i = j;
     } else {
       out += c;
@@ -157,9 +180,10 @@ Batch parse_ndjson(const RawBlock& block) {
         fallback = widen_big_integers(std::string_view(p, len));
         doc = parser.parse(fallback);
       }
-      std::string hint;
       if (doc.error()) {
-        b.error = std::make_exception_ptr(Error(describe(doc.error(), hint), hint).at(b.source, line));
+        std::string hint;
+        std::string message = describe(doc.error(), hint);  // sets hint: call it first
+        b.error = std::make_exception_ptr(Error(message, hint).at(b.source, line));
         break;
       }
       simdjson::dom::object obj;
@@ -170,7 +194,7 @@ Batch parse_ndjson(const RawBlock& block) {
         break;
       }
       size_t pos = 0;
-      for (auto kv : obj) add_value(rb.field(kv.key, pos++), kv.value);
+      for (auto kv : obj) rb.set(kv.key, pos++, kv.value);
       rb.end_row();
       b.lines.push_back(line);
     }

@@ -127,6 +127,8 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
       if (w->first_in_file) next_line = 1;
       b.first_line = next_line;
       next_line += b.line_count;
+      // A bad record past the row limit is never reached: drop its error.
+      if (b.error && spec.limit >= 0 && rows_kept + b.rows >= spec.limit) b.error = nullptr;
       if (b.error) {
         // Renumber the error from block-relative to file lines, write the rows before it.
         try {

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace bk {
@@ -127,10 +128,11 @@ static void put2(std::string& out, unsigned v) {
 }
 
 void append_timestamp(std::string& out, int64_t micros) {
-  int64_t secs = micros >= 0 ? micros / 1000000 : -((-micros + 999999) / 1000000);
-  int64_t frac = micros - secs * 1000000;
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t sod = secs - days * 86400;
+  // Floor division without negating (-INT64_MIN overflows).
+  int64_t secs = micros / 1000000, frac = micros % 1000000;
+  if (frac < 0) secs -= 1, frac += 1000000;
+  int64_t days = secs / 86400, sod = secs % 86400;
+  if (sod < 0) days -= 1, sod += 86400;
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
@@ -189,7 +191,15 @@ NumberKind parse_number(std::string_view s, int64_t& i, double& d) {
     if (r.ec == std::errc()) return NumberKind::Int;
   }
   auto r = std::from_chars(s.data(), s.data() + n, d);
-  if (r.ec != std::errc()) return NumberKind::None;  // out of double range: keep as text
+  if (r.ec == std::errc()) return NumberKind::Float;
+  // Out of range. Beyond the largest double it stays text; a value too small for a
+  // double is no error, it rounds to zero or a subnormal as JSON parsers do.
+  // from_chars leaves `d` alone then, so strtod rounds it (in the "C" locale: no
+  // tool calls setlocale).
+  std::string copy(s);
+  double v = std::strtod(copy.c_str(), nullptr);
+  if (std::isinf(v)) return NumberKind::None;
+  d = v;
   return NumberKind::Float;
 }
 

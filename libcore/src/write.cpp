@@ -223,6 +223,7 @@ class DelimitedWriter : public Writer {
 
   void prepare(Batch& b) override {
     if (!have_header_) {
+      if (b.names.empty() && b.rows == 0) return;  // nothing read yet (blank NDJSON lines)
       header_ = b.names;
       have_header_ = true;
       return;
@@ -230,7 +231,12 @@ class DelimitedWriter : public Writer {
     if (b.names == header_) return;
     for (size_t k = 0; k < b.names.size(); ++k) {
       if (std::find(header_.begin(), header_.end(), b.names[k]) == header_.end()) {
-        int64_t line = b.lines.empty() ? b.first_line : b.first_line + b.lines[0] - 1;
+        // The line of the first row that has the field (a null column: the first row).
+        int64_t row = 0;
+        const Column& c = b.columns[k];
+        while (row < c.size() && c.is_null(row)) ++row;
+        if (row == c.size()) row = 0;
+        int64_t line = static_cast<int64_t>(b.lines.size()) > row ? b.first_line + b.lines[row] - 1 : b.first_line;
         throw Error(concat("field '", b.names[k], "' first appears after the ", delim_ == '\t' ? "TSV" : "CSV",
                         " header was written"),
                     "name every output field with --select")
@@ -243,6 +249,7 @@ class DelimitedWriter : public Writer {
   void encode(const Batch& b, Encoded& out) const override { encode_delimited(b, delim_, out); }
 
   void emit(const Batch& b, Encoded& enc) override {
+    if (!have_header_) return;
     if (!header_written_) {
       std::string h;
       encode_delimited_header(header_, delim_, h);
