@@ -233,15 +233,15 @@ Batch select_columns(Batch&& b, const std::vector<std::string>& names) {
   out.lines = std::move(b.lines);
   out.error = b.error;
   std::string time_name = b.time_field >= 0 ? b.names[b.time_field] : std::string();
+  std::vector<bool> moved(b.columns.size(), false);
   for (const auto& name : names) {
     int64_t k = b.find(name);
-    if (k >= 0 && b.columns[k].size() == b.rows) {
+    if (k >= 0 && !moved[k]) {
       out.add_column(name, std::move(b.columns[k]));
-      b.columns[k] = Column::nulls(0);  // a name selected twice gets nulls the second time
+      moved[k] = true;
     } else if (k >= 0) {
       // Selected twice: copy from the first selection.
-      int64_t first = out.find(name);
-      out.add_column(name, out.columns[first]);
+      out.add_column(name, out.columns[out.find(name)]);
     } else {
       out.add_column(name, Column::nulls(b.rows));
     }

@@ -144,6 +144,9 @@ Batch parse_csv(const RawBlock& block) {
         size_t j = i + 1;
         for (;;) {
           if (j >= n) {
+            // Undo the partial row: every column keeps exactly b.rows values.
+            for (auto& c : b.columns)
+              if (c.size() > b.rows) c.pop_back();
             b.error = std::make_exception_ptr(
                 Error("unclosed quoted field", "close the quote, or double quotes inside the field (\"\")")
                     .at(b.source, line));
