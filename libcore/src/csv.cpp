@@ -10,6 +10,10 @@
 // A block is first split into string columns; then, unless --strings, each
 // column's type is inferred from all its values in the block (infer_column_type),
 // so a column keeps the exact text of its values when it stays a string.
+//
+// Bad input (a wrong field count, an unclosed quote, invalid UTF-8) ends the block:
+// the rows before it are kept, every column holding exactly those rows, and the
+// error is stored in the batch with its block-relative line.
 #include <simdjson.h>
 
 #include <cstring>
@@ -29,31 +33,54 @@ Error field_count_error(size_t got, size_t want, const std::string& source, int6
       .at(source, line);
 }
 
-// Finds the line of the first invalid UTF-8 byte (slow path, only on error).
-int64_t line_of_bad_utf8(const char* p, size_t n, int64_t first_line) {
-  int64_t line = first_line;
-  const char* start = p;
-  for (size_t i = 0; i < n; ++i) {
-    if (p[i] == '\n') {
-      if (!simdjson::validate_utf8(start, p + i - start)) return line;
-      start = p + i + 1;
-      ++line;
-    }
-  }
-  return line;
-}
-
 void finish_columns(Batch& b, bool strings) {
   if (strings) return;
   for (auto& c : b.columns) infer_column_type(c);
 }
 
-bool check_utf8(const RawBlock& block, Batch& b) {
-  if (simdjson::validate_utf8(block.data.data(), block.data.size())) return true;
-  int64_t line = line_of_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1);
-  b.error = std::make_exception_ptr(
-      Error("invalid UTF-8", "the file must be UTF-8; convert it, e.g. with iconv").at(b.source, line));
-  return false;
+// Where a block stops being valid UTF-8. The parsers read only the lines before
+// the first bad one, so the rows before it are kept, as for any other bad input.
+struct Utf8Check {
+  bool bad = false;
+  size_t line_start = 0;  // offset of the first line holding an invalid byte
+  int64_t line = 0;       // its line number, relative to the block like every row's
+};
+
+Utf8Check check_utf8(const RawBlock& block) {
+  Utf8Check r;
+  const char* p = block.data.data();
+  const size_t n = block.data.size();
+  if (simdjson::validate_utf8(p, n)) return r;
+  // Slow path, only on error: find the line. A newline byte never sits inside a
+  // valid multi-byte sequence, so lines can be checked one by one.
+  r.bad = true;
+  r.line = block.skip_lines + 1;
+  size_t start = 0;
+  for (;;) {
+    const char* nl = static_cast<const char*>(std::memchr(p + start, '\n', n - start));
+    size_t end = nl ? static_cast<size_t>(nl - p) : n;
+    if (!nl || !simdjson::validate_utf8(p + start, end - start)) break;
+    start = end + 1;
+    ++r.line;
+  }
+  r.line_start = start;
+  return r;
+}
+
+Error utf8_error(const std::string& source, int64_t line, const char* where = "") {
+  return Error(concat("invalid UTF-8", where), "the file must be UTF-8; convert it, e.g. with iconv").at(source, line);
+}
+
+// The header row is read before the blocks; the first block of a file checks it.
+bool check_header_utf8(const RawBlock& block, Batch& b) {
+  if (!block.first_in_file) return true;
+  for (const auto& name : block.header->names) {
+    if (!simdjson::validate_utf8(name.data(), name.size())) {
+      b.error = std::make_exception_ptr(utf8_error(b.source, 1, " in the header row"));
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -117,10 +144,12 @@ Batch parse_csv(const RawBlock& block) {
     c.type = Type::String;
     b.add_column(name, std::move(c));
   }
-  if (!check_utf8(block, b)) return b;
+  if (!check_header_utf8(block, b)) return b;
 
+  // Parse only the lines before an invalid byte; its error comes after their rows.
+  const Utf8Check utf8 = check_utf8(block);
   const char* p = block.data.data();
-  const size_t n = block.data.size();
+  const size_t n = utf8.bad ? utf8.line_start : block.data.size();
   const char delim = block.delimiter;
   int64_t line = block.skip_lines + 1;  // line where the current record starts
   int64_t cur = line;                   // line at the cursor
@@ -147,9 +176,11 @@ Batch parse_csv(const RawBlock& block) {
             // Undo the partial row: every column keeps exactly b.rows values.
             for (auto& c : b.columns)
               if (c.size() > b.rows) c.pop_back();
+            // A quoted field running into the invalid line: the bytes are the problem.
             b.error = std::make_exception_ptr(
-                Error("unclosed quoted field", "close the quote, or double quotes inside the field (\"\")")
-                    .at(b.source, line));
+                utf8.bad ? utf8_error(b.source, utf8.line)
+                         : Error("unclosed quoted field", "close the quote, or double quotes inside the field (\"\")")
+                               .at(b.source, line));
             b.line_count = cur;
             finish_columns(b, block.strings);
             return b;
@@ -204,6 +235,7 @@ Batch parse_csv(const RawBlock& block) {
     b.lines.push_back(line);
     line = cur;
   }
+  if (utf8.bad && !b.error) b.error = std::make_exception_ptr(utf8_error(b.source, utf8.line));
   b.line_count = cur - 1;
   finish_columns(b, block.strings);
   return b;
@@ -219,10 +251,12 @@ Batch parse_tsv(const RawBlock& block) {
     c.type = Type::String;
     b.add_column(name, std::move(c));
   }
-  if (!check_utf8(block, b)) return b;
+  if (!check_header_utf8(block, b)) return b;
 
+  // Parse only the lines before an invalid byte; its error comes after their rows.
+  const Utf8Check utf8 = check_utf8(block);
   const char* p = block.data.data();
-  const char* end = p + block.data.size();
+  const char* end = p + (utf8.bad ? utf8.line_start : block.data.size());
   int64_t line = block.skip_lines;
   std::string field;
   while (p < end) {
@@ -275,6 +309,7 @@ Batch parse_tsv(const RawBlock& block) {
     b.lines.push_back(line);
     p = nl ? nl + 1 : end;
   }
+  if (utf8.bad && !b.error) b.error = std::make_exception_ptr(utf8_error(b.source, utf8.line));
   b.line_count = line;
   finish_columns(b, block.strings);
   return b;
