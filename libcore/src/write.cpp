@@ -101,7 +101,12 @@ class DelimitedWriter : public Writer {
     if (b.names == header_) return;
     for (size_t k = 0; k < b.names.size(); ++k) {
       if (std::find(header_.begin(), header_.end(), b.names[k]) == header_.end()) {
-        int64_t line = b.lines.empty() ? b.first_line : b.first_line + b.lines[0] - 1;
+        // Name the first row that holds a value for the field (or the batch's first row).
+        const Column& c = b.columns[k];
+        int64_t row = 0;
+        while (row < b.rows && c.is_null(row)) ++row;
+        if (row == b.rows) row = 0;
+        int64_t line = row < static_cast<int64_t>(b.lines.size()) ? b.first_line + b.lines[row] - 1 : b.first_line;
         throw Error(concat("field '", b.names[k], "' first appears after the ", delim_ == '\t' ? "TSV" : "CSV",
                         " header was written"),
                     "name every output field with --select")
