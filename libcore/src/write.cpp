@@ -87,13 +87,16 @@ class NdjsonWriter : public Writer {
 
 // CSV/TSV: the header is the first batch's fields. Later batches are laid out in
 // that order (a field they lack is empty); a field the header lacks is an error,
-// since the header is already written.
+// since the header is already written. A batch with no fields at all (an input of
+// blank lines) fixes no header, so it neither writes an empty header line nor makes
+// the fields of the next input "late".
 class DelimitedWriter : public Writer {
  public:
   DelimitedWriter(Output& out, char delim) : Writer(out), delim_(delim) {}
 
   void prepare(Batch& b) override {
     if (!have_header_) {
+      if (b.names.empty() && b.rows == 0) return;
       header_ = b.names;
       have_header_ = true;
       return;
@@ -119,7 +122,7 @@ class DelimitedWriter : public Writer {
   void encode(const Batch& b, std::string& out) const override { encode_delimited(b, delim_, out); }
 
   void emit(const Batch& b, const std::string& bytes) override {
-    if (!header_written_) {
+    if (have_header_ && !header_written_) {
       std::string h;
       encode_delimited_header(header_, delim_, h);
       out_.write(h);
