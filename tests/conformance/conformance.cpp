@@ -60,8 +60,10 @@ struct Result {
   std::string describe() const {
     std::ostringstream os;
     if (timed_out) os << "timed out; ";
-    if (term_signal) os << "killed by signal " << term_signal << " (" << strsignal(term_signal) << "); ";
-    else os << "exit " << exit_code << "; ";
+    if (term_signal)
+      os << "killed by signal " << term_signal << " (" << strsignal(term_signal) << "); ";
+    else
+      os << "exit " << exit_code << "; ";
     os << "stderr: " << err.substr(0, 600);
     return os.str();
   }
@@ -283,8 +285,8 @@ void check_ndjson_output(const std::string& out) {
     simdjson::padded_string ps(line);
     element doc;
     auto error = parser.parse(ps).get(doc);
-    CHECK_MESSAGE(!error, "output line " << n << " is not JSON (" << simdjson::error_message(error) << "): "
-                                         << line.substr(0, 200));
+    CHECK_MESSAGE(!error, "output line " << n << " is not JSON (" << simdjson::error_message(error)
+                                         << "): " << line.substr(0, 200));
     if (!error) CHECK_MESSAGE(doc.is_object(), "output line " << n << " is not an object: " << line.substr(0, 200));
   }
 }
@@ -397,7 +399,8 @@ TEST_CASE("csv-spectrum: --strings gives exactly the expected records, in header
     if (stem == "location_coordinates") continue;
     ++checked;
     const std::string csv = "csv/csvs/" + csv_name;
-    for (const auto& env : {std::vector<std::string>{}, std::vector<std::string>{"BK_THREADS=4", "BK_BLOCK_BYTES=64"}}) {
+    for (const auto& env :
+         {std::vector<std::string>{}, std::vector<std::string>{"BK_THREADS=4", "BK_BLOCK_BYTES=64"}}) {
       INFO(csv << (env.empty() ? "" : " with BK_THREADS=4 BK_BLOCK_BYTES=64"));
       Result r = run_bk_cat({"--strings", csv}, env);
       CHECK_MESSAGE(r.exited(0), r.describe());
@@ -422,7 +425,8 @@ TEST_CASE("csv-spectrum: --strings gives exactly the expected records, in header
       REQUIRE_MESSAGE(!want_parser.parse(want_text).get(want), "expected file is not a JSON array");
       auto lines = split_lines(r.out);
       REQUIRE_MESSAGE(lines.size() == want.size(), "got " << lines.size() << " records, want " << want.size()
-                                                          << "; output:\n" << r.out);
+                                                          << "; output:\n"
+                                                          << r.out);
       size_t k = 0;
       for (element want_rec : want) {
         INFO("record " << k + 1 << ": " << lines[k]);
@@ -492,16 +496,22 @@ int main(int argc, char** argv) {
   std::vector<char*> rest;
   for (int k = 0; k < argc; ++k) {
     std::string a = argv[k];
-    if (a.rfind("--bk-cat=", 0) == 0) g_bk_cat = a.substr(9);
-    else if (a.rfind("--data=", 0) == 0) g_data = a.substr(7);
-    else if (a.rfind("--timeout=", 0) == 0) g_timeout_seconds = std::atof(a.c_str() + 10);
-    else rest.push_back(argv[k]);
+    if (a.rfind("--bk-cat=", 0) == 0)
+      g_bk_cat = a.substr(9);
+    else if (a.rfind("--data=", 0) == 0)
+      g_data = a.substr(7);
+    else if (a.rfind("--timeout=", 0) == 0)
+      g_timeout_seconds = std::atof(a.c_str() + 10);
+    else
+      rest.push_back(argv[k]);
   }
   if (g_bk_cat.empty() && std::getenv("BK_CAT")) g_bk_cat = std::getenv("BK_CAT");
   if (g_data.empty() && std::getenv("BK_CONFORMANCE_DATA")) g_data = std::getenv("BK_CONFORMANCE_DATA");
   if (g_bk_cat.empty() || g_data.empty() || !(g_timeout_seconds > 0)) {
-    std::fprintf(stderr, "usage: %s --bk-cat=PATH --data=DIR [--timeout=S] [doctest options]\n"
-                         "   (or set BK_CAT and BK_CONFORMANCE_DATA)\n", argv[0]);
+    std::fprintf(stderr,
+                 "usage: %s --bk-cat=PATH --data=DIR [--timeout=S] [doctest options]\n"
+                 "   (or set BK_CAT and BK_CONFORMANCE_DATA)\n",
+                 argv[0]);
     return 2;
   }
   g_bk_cat = fs::absolute(g_bk_cat).string();
