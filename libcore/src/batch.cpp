@@ -267,8 +267,7 @@ Batch select_columns(Batch&& b, const std::vector<std::string>& names) {
       moved[k] = true;
     } else if (k >= 0) {
       // Selected twice: copy from the first selection.
-      int64_t first = out.find(name);
-      out.add_column(name, out.columns[first]);
+      out.add_column(name, out.columns[out.find(name)]);
     } else {
       out.add_column(name, Column::nulls(b.rows));
     }

@@ -10,6 +10,10 @@
 // A block is first split into string columns; then, unless --strings, each
 // column's type is inferred from all its values in the block (infer_column_type),
 // so a column keeps the exact text of its values when it stays a string.
+//
+// Bad input (a wrong field count, an unclosed quote, invalid UTF-8) ends the block:
+// the rows before it are kept, every column holding exactly those rows, and the
+// error is stored in the batch with its block-relative line.
 #include <simdjson.h>
 
 #include <cstring>
@@ -246,7 +250,6 @@ Batch parse_tsv(const RawBlock& block) {
   // field-count error came first).
   int64_t bad_line = 0;
   size_t n = find_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1, bad_line);
-
   const char* p = block.data.data();
   const char* end = p + n;
   int64_t line = block.skip_lines;

@@ -94,8 +94,12 @@ const char* describe(simdjson::error_code e, std::string& hint) {
   hint = "each line must hold one JSON object; fix or remove the line";
   switch (e) {
     case UTF8_ERROR: hint = "the file must be UTF-8; convert it, e.g. with iconv"; return "invalid UTF-8";
-    case DEPTH_ERROR: return "JSON nested deeper than 1024 levels";
-    case NUMBER_ERROR: return "number out of range or malformed";
+    case DEPTH_ERROR:
+      hint = "nest at most 1024 levels, or store the value as a string";
+      return "JSON nested deeper than 1024 levels";
+    case NUMBER_ERROR:
+      hint = "a number must be valid JSON and fit a double; write it as a string to keep its digits";
+      return "number out of range or malformed";
     case STRING_ERROR: return "invalid string escape";
     case UNCLOSED_STRING: return "unclosed string";
     case UNESCAPED_CHARS: return "unescaped control character in a string";

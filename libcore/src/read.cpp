@@ -1,5 +1,7 @@
 #include "bk/read.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -232,6 +234,10 @@ void BlockReader::read_header() {
       continue;
     }
     if (pos_ == pending_.size()) return;  // empty input: no header, no records
+    for (const auto& f : fields)
+      if (!simdjson::validate_utf8(f.data(), f.size()))
+        throw Error("invalid UTF-8 in the header row", "the file must be UTF-8; convert it, e.g. with iconv")
+            .at(in_.display, 1);
     pos_ = p;
     header_lines_ = newlines;
     // Name every column: empty names become column<N>, repeated names get _2, _3 ….

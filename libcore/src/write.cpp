@@ -216,7 +216,9 @@ class NdjsonWriter : public Writer {
 
 // CSV/TSV: the header is the first batch's fields. Later batches are laid out in
 // that order (a field they lack is empty); a field the header lacks is an error,
-// since the header is already written.
+// since the header is already written. A batch with no fields at all (an input of
+// blank lines) fixes no header, so it neither writes an empty header line nor makes
+// the fields of the next input "late".
 class DelimitedWriter : public Writer {
  public:
   DelimitedWriter(Output& out, char delim) : Writer(out), delim_(delim) {}

@@ -31,7 +31,7 @@ struct Common {
 inline CLI::Validator non_negative() {
   return CLI::Validator(
       [](std::string& v) { return !v.empty() && v[0] == '-' ? std::string("must be 0 or more") : std::string(); },
-      "NONNEGATIVE");
+      "");
 }
 
 // INPUT…, -I/--input-format, --delimiter, --strings
