@@ -17,7 +17,7 @@ namespace bk::cli {
 ReadOptions Common::read_options() const {
   ReadOptions r;
   r.format = parse_format(input_format, "-I/--input-format", true);
-  if (!delimiter.empty()) r.delimiter = parse_delimiter(delimiter);
+  if (delimiter_given) r.delimiter = parse_delimiter(delimiter);
   r.strings = strings;
   return r;
 }
@@ -30,7 +30,8 @@ void add_input_flags(CLI::App& app, Common& c) {
   app.add_option("-I,--input-format", c.input_format, "Input format: auto (by content), ndjson, csv, tsv, chunk")
       ->type_name("FORMAT");
   app.add_option("--delimiter", c.delimiter, "CSV input field delimiter (default: sniffed from the header: ',', ';' or tab); 'tab' for tabs")
-      ->type_name("C");
+      ->type_name("C")
+      ->each([&c](const std::string&) { c.delimiter_given = true; });
   app.add_flag("--strings", c.strings, "CSV/TSV: keep every value a string (no type inference)");
 }
 

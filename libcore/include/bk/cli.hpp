@@ -19,6 +19,7 @@ struct Common {
   std::string output_format = "ndjson";
   std::string output;
   std::string delimiter;
+  bool delimiter_given = false;
   bool strings = false;
   int threads = 0;
   bool progress = false, no_progress = false;
