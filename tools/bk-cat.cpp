@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
   bk::cli::add_output_flags(app, common);
   app.add_option("--select", select, "Keep only these fields, in this order (a missing field is null)")
       ->type_name("a,b,c");
+  app.add_option("--where", opts.where, "Keep only the records where EXPR is true (see man 7 bk-expr)")
+      ->type_name("EXPR");
+  app.add_option("--set", opts.set, "Add or replace a field: 'name = EXPR' (repeatable; applied in order, before --where)")
+      ->type_name("'NAME = EXPR'");
   app.add_option("--head", opts.head, "Stop after N records")->type_name("N")->check(bk::cli::non_negative());
   app.add_option("--codec", codec, "Chunk output compression: zstd (default), zlib, none")->type_name("CODEC");
   app.add_flag("--schema", schema, "Print the inputs' unified schema as JSON (chunk files: without decoding data)");
@@ -26,6 +30,8 @@ int main(int argc, char** argv) {
   bk-cat data/ --select device,ts,value --head 5  first 5 records of a directory
   zcat old.csv.gz | bk-cat -O tsv                 stdin (gzip is detected anyway)
   bk-cat export.csv --delimiter ';' --strings     semicolons, no type inference
+  bk-cat r.ndjson --where 'status == "ok" and value > 5' -O csv
+  bk-cat r.ndjson --set 'kwh = value / 1000' --select device,kwh
   bk-cat readings.ndjson -O chunk -o r.bkc        typed, compressed chunk file
   bk-cat r.bkc --stats                            rows, blocks, min/max per column
   bk-cat r.bkc --verify                           check every block's checksum
@@ -44,8 +50,8 @@ See man bk-cat, and man 7 bk for what every tool shares.
     if (schema) opts.mode = bk::CatOptions::Mode::Schema;
     if (stats) opts.mode = bk::CatOptions::Mode::Stats;
     if (verify) opts.mode = bk::CatOptions::Mode::Verify;
-    if (opts.mode != bk::CatOptions::Mode::Convert && (app.count("-O") || app.count("--select") || app.count("--head")))
-      throw bk::Error::usage("-O, --select and --head apply to converting, not to --schema, --stats or --verify");
+    if (opts.mode != bk::CatOptions::Mode::Convert && (app.count("-O") || app.count("--select") || app.count("--head") || app.count("--where") || app.count("--set")))
+      throw bk::Error::usage("-O, --select, --head, --where and --set apply to converting, not to --schema, --stats or --verify");
     bk::run_cat(ctx, opts);
   });
 }

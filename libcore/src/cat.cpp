@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <optional>
 
 #include "bk/error.hpp"
+#include "bk/expr.hpp"
 #include "bk/text.hpp"
 #include "bk/write.hpp"
 
@@ -197,6 +199,11 @@ void run_cat(Context& ctx, const CatOptions& opts) {
       ::isatty(1))
     throw Error::usage("refusing to write binary chunk data to a terminal",
                        "redirect it to a file or a pipe, or use -o FILE");
+  // Expressions are parsed before anything is read.
+  std::vector<Assignment> sets;
+  for (const auto& text : opts.set) sets.push_back(parse_assignment(text, "--set"));
+  std::optional<Expr> where;
+  if (!opts.where.empty()) where = Expr::parse(opts.where, "--where");
   auto inputs = expand_inputs(opts.inputs);
 
   switch (opts.mode) {
@@ -207,7 +214,17 @@ void run_cat(Context& ctx, const CatOptions& opts) {
       auto writer = make_writer(opts.output_format, out, wopts);
       PipelineSpec spec;
       spec.limit = opts.head;
-      if (!opts.select.empty()) spec.map = [&](Batch& b) { b = select_columns(std::move(b), opts.select); };
+      spec.map = [&](Batch& b) {
+        // Computed fields first, in order; then the filter sees them; then the selection.
+        for (const auto& a : sets) {
+          Column c = a.expr.eval(b);
+          int64_t k = b.find(a.name);
+          if (k >= 0) b.columns[k] = std::move(c);
+          else b.add_column(a.name, std::move(c));
+        }
+        if (where) filter_rows(b, where->eval_filter(b));
+        if (!opts.select.empty()) b = select_columns(std::move(b), opts.select);
+      };
       run_pipeline(ctx, inputs, opts.read, spec, *writer);
       out.commit();
       return;

@@ -22,6 +22,8 @@ struct CatOptions {
   std::string output;               // "" or "-": stdout
   std::vector<std::string> select;  // empty: every field
   int64_t head = -1;                // -1: no limit
+  std::vector<std::string> set;     // "name = EXPR", applied in order
+  std::string where;                // a filter over the fields after --set; empty: none
 };
 
 // Splits "a, b,c" into field names (blanks trimmed); throws a usage error naming `flag`.

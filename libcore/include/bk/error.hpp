@@ -54,6 +54,14 @@ class Error : public std::exception {
     }
   }
 
+  // Extra lines shown under the message (an expression with a caret under the spot).
+  Error& detail(std::string lines) & {
+    detail_ = std::move(lines);
+    render();
+    return *this;
+  }
+  Error&& detail(std::string lines) && { return std::move(detail(std::move(lines))); }
+
   Kind kind() const { return kind_; }
   const std::string& file() const { return file_; }
   int64_t line() const { return line_; }
@@ -78,6 +86,10 @@ class Error : public std::exception {
       text_ += hint_;
       text_ += ')';
     }
+    if (!detail_.empty()) {
+      text_ += '\n';
+      text_ += detail_;
+    }
   }
 
   Kind kind_;
@@ -85,6 +97,7 @@ class Error : public std::exception {
   int64_t line_ = 0;
   std::string message_;
   std::string hint_;
+  std::string detail_;
   std::string text_;
 };
 
