@@ -507,6 +507,9 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         uint64_t total = 0;
         for (size_t i = 0; i < n; ++i) {
           if (lens[i] < 0 || (!col.valid.get(i) && lens[i] != 0)) throw damaged("bad string length");
+          // Bounded as we go: a sum checked only at the end can wrap around to a small number.
+          if (static_cast<uint64_t>(lens[i]) > c.left() - total)
+            throw damaged("a column runs past the end of its block");
           total += static_cast<uint64_t>(lens[i]);
           col.offsets[i + 1] = total;
         }

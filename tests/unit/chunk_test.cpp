@@ -531,6 +531,23 @@ TEST_CASE("crafted blocks with a valid checksum are still checked") {
             .find("a column runs past the end of its block") != std::string::npos);
 }
 
+// Regression: plain string lengths were summed without a bound, so lengths whose sum
+// wraps past 2^64 (2^63-1 + 2^63-1 + 2 = 0) passed the check against the bytes left
+// and gave a column whose offsets point far past its bytes: reading it read wild memory.
+TEST_CASE("regression: string lengths whose sum wraps around are damage") {
+  const uint64_t big = uint64_t(kMax);
+  std::string payload = for8({big, big, 2});
+  std::string msg = error_of([&] { chunk::decode_block(craft_frame(schema_of("s", Type::String, 0, 0), payload, 3)); });
+  CHECK(msg.find("damaged: ") == 0);
+  // The same lengths in a dictionary.
+  std::string d;
+  put<uint32_t>(d, 3);
+  d += for8({big, big, 2});
+  d += for8({0, 1, 2});
+  msg = error_of([&] { chunk::decode_block(craft_frame(schema_of("s", Type::String, 1, 0), d, 3)); });
+  CHECK(msg.find("damaged: ") == 0);
+}
+
 TEST_CASE("footer round trip with statistics of every type") {
   chunk::Footer f;
   chunk::BlockInfo b1, b2;
