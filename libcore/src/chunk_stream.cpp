@@ -20,16 +20,16 @@ size_t FrameReader::read_exact(char* dst, size_t n) {
   return got;
 }
 
-Error FrameReader::truncated(const std::string& where) const {
-  int64_t intact = blocks_ > 0 ? blocks_ - 1 : 0;
-  return Error(concat("truncated: the file ends inside ", where),
-               intact ? concat("the file was cut short; the ", intact, " block", intact == 1 ? "" : "s",
-                               " before it are intact")
-                      : std::string("the file was cut short"))
-      .at(name_);
+// `intact`: the whole blocks before the damage (every block read so far, or all
+// but the last when the file ends inside that one).
+Error FrameReader::truncated(const std::string& where, int64_t intact) const {
+  std::string hint = "the file was cut short";
+  if (intact == 1) hint += "; the block before it is intact";
+  if (intact > 1) hint += concat("; the ", intact, " blocks before it are intact");
+  return Error(concat("truncated: the file ends inside ", where), hint).at(name_);
 }
 
-void FrameReader::read_growing(std::string& buf, uint64_t n, const char* what) {
+void FrameReader::read_growing(std::string& buf, uint64_t n, const std::string& what, int64_t intact) {
   uint64_t done = 0;
   while (done < n) {
     uint64_t step = std::min<uint64_t>(n - done, 16u << 20);
@@ -38,7 +38,7 @@ void FrameReader::read_growing(std::string& buf, uint64_t n, const char* what) {
     size_t got = read_exact(buf.data() + at, static_cast<size_t>(step));
     if (got < step) {
       buf.resize(at + got);
-      throw truncated(what);
+      throw truncated(what, intact);
     }
     done += step;
   }
@@ -56,10 +56,10 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
             .at(name_);
       return false;
     }
-    if (got < 4) throw truncated(concat("the frame after block ", blocks_));
+    if (got < 4) throw truncated(concat("the frame after block ", blocks_), blocks_);
 
     if (std::memcmp(tag, kFileMagic, 4) == 0) {
-      if (read_exact(tag + 4, kFileHeaderSize - 4) < kFileHeaderSize - 4) throw truncated("the file header");
+      if (read_exact(tag + 4, kFileHeaderSize - 4) < kFileHeaderSize - 4) throw truncated("the file header", blocks_);
       if (std::memcmp(tag, kFileMagic, 8) != 0)
         throw Error(concat("damaged file header at byte ", at), "this is not an intact chunk file").at(name_);
       uint16_t version;
@@ -96,7 +96,7 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
       frame.assign(tag, 4);
       frame.resize(kBlockHeaderSize);
       if (read_exact(frame.data() + 4, kBlockHeaderSize - 4) < kBlockHeaderSize - 4)
-        throw truncated(concat("block ", blocks_));
+        throw truncated(concat("block ", blocks_), blocks_ - 1);
       BlockHeader h;
       try {
         h = parse_block_header(frame.data());
@@ -104,10 +104,10 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
         throw Error(concat("block ", blocks_, " (byte ", at, "): ", e.message()), e.hint()).at(name_);
       }
       if (with_payload) {
-        read_growing(frame, h.schema_len + h.payload_len, concat("block ", blocks_).c_str());
+        read_growing(frame, h.schema_len + h.payload_len, concat("block ", blocks_), blocks_ - 1);
       } else {
-        read_growing(frame, h.schema_len, concat("block ", blocks_).c_str());
-        if (in_.skip(h.payload_len) < h.payload_len) throw truncated(concat("block ", blocks_));
+        read_growing(frame, h.schema_len, concat("block ", blocks_), blocks_ - 1);
+        if (in_.skip(h.payload_len) < h.payload_len) throw truncated(concat("block ", blocks_), blocks_ - 1);
         pos_ += h.payload_len;
       }
       BlockInfo info;
@@ -121,13 +121,13 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
     if (std::memcmp(tag, kFooterTag, 4) == 0) {
       std::string hb(tag, 4);
       hb.resize(kFooterHeaderSize);
-      if (read_exact(hb.data() + 4, kFooterHeaderSize - 4) < kFooterHeaderSize - 4) throw truncated("the footer");
+      if (read_exact(hb.data() + 4, kFooterHeaderSize - 4) < kFooterHeaderSize - 4) throw truncated("the footer", blocks_);
       uint64_t body_len;
       std::memcpy(&body_len, hb.data() + 8, 8);
       if (body_len > kMaxFrameBytes) throw Error("damaged footer: implausible length", "the file is corrupt").at(name_);
-      read_growing(hb, body_len, "the footer");
+      read_growing(hb, body_len, "the footer", blocks_);
       char tail[8 + kTrailerSize];
-      if (read_exact(tail, sizeof tail) < sizeof tail) throw truncated("the footer");
+      if (read_exact(tail, sizeof tail) < sizeof tail) throw truncated("the footer", blocks_);
       uint64_t checksum, total;
       std::memcpy(&checksum, tail, 8);
       std::memcpy(&total, tail + 8, 8);

@@ -659,6 +659,40 @@ TEST_CASE("FrameReader: truncation at every byte offset") {
   }
 }
 
+// Regression: the truncation hint counted the blocks before the last block header
+// read, so a file cut inside its footer (or inside the tag after a block) said one
+// intact block fewer than it had ("the 2 blocks before it are intact" with 3 intact),
+// and one block was "the 1 block before it are intact".
+TEST_CASE("regression: a truncation hint counts every intact block") {
+  Stream s = make_stream(three_batches());
+  std::string err;
+  auto cut_at = [&](size_t p) {
+    read_all(s.bytes.substr(0, p), true, err);
+    return err;
+  };
+  CHECK(cut_at(s.bytes.size() - 1) ==
+        "mem.bkc: truncated: the file ends inside the footer (the file was cut short; the 3 blocks before it are intact)");
+  CHECK(cut_at(s.block_end[2] + 2) ==
+        "mem.bkc: truncated: the file ends inside the frame after block 3 (the file was cut short; the 3 blocks "
+        "before it are intact)");
+  CHECK(cut_at(s.block_end[0] + 2) ==
+        "mem.bkc: truncated: the file ends inside the frame after block 1 (the file was cut short; the block before "
+        "it is intact)");
+  CHECK(cut_at(s.block_end[0] + 10) ==
+        "mem.bkc: truncated: the file ends inside block 2 (the file was cut short; the block before it is intact)");
+  CHECK(cut_at(s.block_end[1] + 60) ==
+        "mem.bkc: truncated: the file ends inside block 3 (the file was cut short; the 2 blocks before it are intact)");
+  CHECK(cut_at(30) == "mem.bkc: truncated: the file ends inside block 1 (the file was cut short)");
+  CHECK(cut_at(18) == "mem.bkc: truncated: the file ends inside the frame after block 0 (the file was cut short)");
+  CHECK(cut_at(9) == "mem.bkc: truncated: the file ends inside the file header (the file was cut short)");
+  CHECK(cut_at(s.block_end[1]) ==
+        "mem.bkc: truncated: no footer after block 2 (the file was cut short; its blocks are intact)");
+  // Without payloads (--stats, --schema) the counts are the same.
+  read_all(s.bytes.substr(0, s.block_end[1] + 60), false, err);
+  CHECK(err ==
+        "mem.bkc: truncated: the file ends inside block 3 (the file was cut short; the 2 blocks before it are intact)");
+}
+
 TEST_CASE("FrameReader: damaged tags, footers and trailers") {
   Stream s = make_stream(three_batches());
   std::string err;

@@ -107,8 +107,8 @@ class FrameReader {
 
  private:
   size_t read_exact(char* dst, size_t n);
-  void read_growing(std::string& buf, uint64_t n, const char* what);
-  Error truncated(const std::string& where) const;
+  void read_growing(std::string& buf, uint64_t n, const std::string& what, int64_t intact);
+  Error truncated(const std::string& where, int64_t intact) const;
 
   ByteReader& in_;
   std::string name_;
