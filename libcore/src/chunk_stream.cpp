@@ -87,8 +87,17 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
       seg_blocks_.clear();
       continue;
     }
-    if (!in_segment_ || footer_seen_)
+    // A tag that differs from a known one in one byte is that frame, damaged.
+    auto near = [&](const char* want) {
+      int same = 0;
+      for (int k = 0; k < 4; ++k) same += tag[k] == want[k];
+      return same >= 3;
+    };
+    if (!in_segment_ || footer_seen_) {
+      if (near(kFileMagic))
+        throw Error(concat("damaged file header at byte ", at), "this is not an intact chunk file").at(name_);
       throw Error(concat("damaged: expected a chunk file header at byte ", at), "the file is corrupt").at(name_);
+    }
 
     if (std::memcmp(tag, kBlockTag, 4) == 0) {
       offset_ = at;
@@ -124,7 +133,9 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
       if (read_exact(hb.data() + 4, kFooterHeaderSize - 4) < kFooterHeaderSize - 4) throw truncated("the footer", blocks_);
       uint64_t body_len;
       std::memcpy(&body_len, hb.data() + 8, 8);
-      if (body_len > kMaxFrameBytes) throw Error("damaged footer: implausible length", "the file is corrupt").at(name_);
+      if (body_len > kMaxFrameBytes)
+        throw Error(concat("damaged footer after block ", blocks_, ": implausible length"), "the file is corrupt")
+            .at(name_);
       read_growing(hb, body_len, "the footer", blocks_);
       char tail[8 + kTrailerSize];
       if (read_exact(tail, sizeof tail) < sizeof tail) throw truncated("the footer", blocks_);
@@ -154,6 +165,14 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
       footer_seen_ = true;
       continue;
     }
+    if (near(kBlockTag))
+      throw Error(concat("block ", blocks_ + 1, " (byte ", at, "): damaged: bad block tag"),
+                  "the file is corrupt; the blocks before this one are intact")
+          .at(name_);
+    if (near(kFooterTag))
+      throw Error(concat("damaged footer after block ", blocks_, ": bad footer tag"),
+                  "the file is corrupt; its blocks may still be read")
+          .at(name_);
     throw Error(concat("damaged: unexpected bytes at byte ", at, " after block ", blocks_), "the file is corrupt")
         .at(name_);
   }

@@ -738,6 +738,41 @@ TEST_CASE("FrameReader: damaged tags, footers and trailers") {
         std::string::npos);
 }
 
+// Regression: a block whose tag had one damaged byte was reported as "unexpected bytes
+// after block N-1", without naming block N; a damaged footer tag or magic likewise.
+TEST_CASE("regression: a damaged frame tag names its block, footer or file header") {
+  Stream s = make_stream(three_batches());
+  size_t footer_at = s.block_end[2];
+  for (size_t k = 0; k < 4; ++k) {
+    INFO("tag byte ", k);
+    std::string err;
+    std::string d = s.bytes;
+    d[s.block_end[0] + k] ^= 1;
+    CHECK(read_all(d, true, err) == 1);
+    CHECK(err == "mem.bkc: block 2 (byte " + std::to_string(s.block_end[0]) +
+                     "): damaged: bad block tag (the file is corrupt; the blocks before this one are intact)");
+    d = s.bytes;
+    d[footer_at + k] ^= 1;
+    CHECK(read_all(d, true, err) == 3);
+    CHECK(err == "mem.bkc: damaged footer after block 3: bad footer tag (the file is corrupt; its blocks may still be read)");
+    d = s.bytes;
+    d[k] ^= 1;
+    CHECK(read_all(d, true, err) == 0);
+    CHECK(err == "mem.bkc: damaged file header at byte 0 (this is not an intact chunk file)");
+    // The second file of a concatenation.
+    d = s.bytes + s.bytes;
+    d[s.bytes.size() + k] ^= 1;
+    CHECK(read_all(d, true, err) == 3);
+    CHECK(err == "mem.bkc: damaged file header at byte " + std::to_string(s.bytes.size()) +
+                     " (this is not an intact chunk file)");
+  }
+  std::string err;
+  std::string d = s.bytes;
+  d[footer_at + 15] = 0x7f;  // body length
+  CHECK(read_all(d, true, err) == 3);
+  CHECK(err == "mem.bkc: damaged footer after block 3: implausible length (the file is corrupt)");
+}
+
 TEST_CASE("--stats shows timestamps from the footer, and --schema names the event-time field") {
   Batch b;
   b.rows = 3;
