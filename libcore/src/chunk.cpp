@@ -329,11 +329,32 @@ void compress(Codec codec, const std::string& raw, std::string& out) {
   }
 }
 
-void decompress(Codec codec, const char* p, size_t n, std::string& raw, uint64_t raw_len) {
-  raw.resize(raw_len);
+// The raw length is checked against the stored bytes before anything is allocated:
+// a damaged length must not make us allocate (and zero) gigabytes first.
+void check_raw_len(Codec codec, const char* p, size_t n, uint64_t raw_len) {
   switch (codec) {
     case Codec::None:
       if (n != raw_len) throw damaged("stored and raw lengths differ");
+      return;
+    case Codec::Zstd: {
+      unsigned long long declared = ZSTD_getFrameContentSize(p, n);
+      if (declared == ZSTD_CONTENTSIZE_ERROR) throw damaged("zstd data does not decompress");
+      if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != raw_len) throw damaged("stored and raw lengths differ");
+      // Without a declared size: zstd needs at least 4 bytes for each 128 KiB block.
+      if (raw_len / (128 << 10) > n / 4 + 1) throw damaged("stored and raw lengths differ");
+      return;
+    }
+    case Codec::Zlib:
+      if (raw_len / 1032 > n) throw damaged("stored and raw lengths differ");  // deflate expands at most 1032:1
+      return;
+  }
+}
+
+void decompress(Codec codec, const char* p, size_t n, std::string& raw, uint64_t raw_len) {
+  check_raw_len(codec, p, n, raw_len);
+  raw.resize(raw_len);
+  switch (codec) {
+    case Codec::None:
       std::memcpy(raw.data(), p, n);
       return;
     case Codec::Zstd: {

@@ -7,7 +7,10 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
+#include <zstd.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <cstdint>
@@ -546,6 +549,50 @@ TEST_CASE("regression: string lengths whose sum wraps around are damage") {
   d += for8({0, 1, 2});
   msg = error_of([&] { chunk::decode_block(craft_frame(schema_of("s", Type::String, 1, 0), d, 3)); });
   CHECK(msg.find("damaged: ") == 0);
+}
+
+// Regression: decode_block allocated (and zeroed) the raw length a block header
+// declares before checking it against the stored bytes: a 207-byte file declaring
+// 4 GiB made bk-cat use 4.2 GB of memory and 9 s before reporting the damage.
+TEST_CASE("regression: a raw length larger than its payload allows is refused before allocating") {
+  auto peak_kb = [] {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<int64_t>(ru.ru_maxrss);
+  };
+  const uint64_t huge = uint64_t(1) << 30;
+  std::string schema = schema_of("x", Type::Int64, 0, 0);
+  std::string raw = for8({1, 2});
+  auto with_raw_len = [&](Codec codec, std::string payload, uint64_t raw_len) {
+    std::string f = craft_frame(schema, payload, 2);
+    f[32] = static_cast<char>(codec);
+    std::memcpy(f.data() + 16, &raw_len, 8);
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    XXH3_64bits_update(&st, f.data(), 40);
+    XXH3_64bits_update(&st, f.data() + chunk::kBlockHeaderSize, f.size() - chunk::kBlockHeaderSize);
+    uint64_t sum = XXH3_64bits_digest(&st);
+    std::memcpy(f.data() + 40, &sum, 8);
+    return f;
+  };
+  std::string zs(ZSTD_compressBound(raw.size()), '\0');
+  zs.resize(ZSTD_compress(zs.data(), zs.size(), raw.data(), raw.size(), 1));
+  uLongf zl_len = compressBound(static_cast<uLong>(raw.size()));
+  std::string zl(zl_len, '\0');
+  compress2(reinterpret_cast<Bytef*>(zl.data()), &zl_len, reinterpret_cast<const Bytef*>(raw.data()), raw.size(), 1);
+  zl.resize(zl_len);
+  // The frames decode with their true raw length.
+  CHECK(chunk::decode_block(with_raw_len(Codec::None, raw, raw.size())).columns[0].ints == std::vector<int64_t>{1, 2});
+  CHECK(chunk::decode_block(with_raw_len(Codec::Zstd, zs, raw.size())).columns[0].ints == std::vector<int64_t>{1, 2});
+  CHECK(chunk::decode_block(with_raw_len(Codec::Zlib, zl, raw.size())).columns[0].ints == std::vector<int64_t>{1, 2});
+
+  int64_t before = peak_kb();
+  for (auto [codec, payload] : std::vector<std::pair<Codec, std::string>>{{Codec::None, raw}, {Codec::Zstd, zs}, {Codec::Zlib, zl}}) {
+    INFO("codec ", chunk::codec_name(codec));
+    CHECK(error_of([&] { chunk::decode_block(with_raw_len(codec, payload, huge)); }) ==
+          "damaged: stored and raw lengths differ (the file is corrupt; the blocks before this one are intact)");
+  }
+  CHECK(peak_kb() - before < 256 * 1024);
 }
 
 TEST_CASE("footer round trip with statistics of every type") {
