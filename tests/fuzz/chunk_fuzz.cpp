@@ -69,7 +69,9 @@ void repair_checksums(std::string& s) {
       at += chunk::kFileHeaderSize;
     } else if (std::memcmp(p, chunk::kBlockTag, 4) == 0) {
       if (at + chunk::kBlockHeaderSize > s.size()) return;
-      uint64_t len = chunk::kBlockHeaderSize + uint64_t(load<uint32_t>(s, at + 4)) + load<uint64_t>(s, at + 8);
+      uint64_t schema_len = load<uint32_t>(s, at + 4), payload_len = load<uint64_t>(s, at + 8);
+      if (schema_len > s.size() || payload_len > s.size()) return;  // (their sum could wrap)
+      uint64_t len = chunk::kBlockHeaderSize + schema_len + payload_len;
       if (len > s.size() - at) return;
       XXH3_state_t st;
       XXH3_64bits_reset(&st);
