@@ -496,7 +496,8 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         get_int_stream(c, m.data(), n);
         for (size_t i = 0; i < n; ++i) col.floats[i] = col.valid.get(i) ? static_cast<double>(m[i]) / kPow10[k] : 0.0;
       } else {
-        std::memcpy(col.floats.data(), c.take(static_cast<uint64_t>(n) * 8), n * 8);
+        const char* p = c.take(static_cast<uint64_t>(n) * 8);
+        if (n > 0) std::memcpy(col.floats.data(), p, n * 8);  // data() may be null when n == 0
       }
       break;
     case Type::String:

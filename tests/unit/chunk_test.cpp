@@ -595,6 +595,25 @@ TEST_CASE("regression: a raw length larger than its payload allows is refused be
   CHECK(peak_kb() - before < 256 * 1024);
 }
 
+// Regression (found by tests/fuzz): a float64 column stored raw in a block of 0 rows
+// was copied with memcpy(nullptr, p, 0), undefined behaviour that UBSan reports (this
+// test fails in the BK_SANITIZE build). The writer never stores an empty column raw
+// (it is "decimal" at scale 0), so only a crafted or damaged block has one.
+TEST_CASE("regression: a raw float64 column of 0 rows") {
+  Batch b = chunk::decode_block(craft_frame(schema_of("f", Type::Float64, 0, 0), "", 0));
+  CHECK(b.rows == 0);
+  REQUIRE(b.columns.size() == 1);
+  CHECK(b.columns[0].type == Type::Float64);
+  CHECK(b.columns[0].size() == 0);
+  // And with rows: the raw path itself.
+  std::string payload;
+  put<double>(payload, -0.0);
+  put<double>(payload, 0.1 + 0.2);
+  Batch two = chunk::decode_block(craft_frame(schema_of("f", Type::Float64, 0, 0), payload, 2));
+  CHECK(std::signbit(two.columns[0].floats[0]));
+  CHECK(two.columns[0].floats[1] == 0.1 + 0.2);
+}
+
 TEST_CASE("footer round trip with statistics of every type") {
   chunk::Footer f;
   chunk::BlockInfo b1, b2;
