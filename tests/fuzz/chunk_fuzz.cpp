@@ -12,8 +12,8 @@
 // bk::Error is the one allowed way to fail. Any other exception, a signal, or a
 // sanitizer report is a bug. A block that decodes is also checked for consistency
 // (every column holds `rows` values, string offsets stay inside their bytes) and
-// must survive encode_block -> decode_block unchanged, compared through its NDJSON
-// text, types and event-time column.
+// must survive encode_block -> decode_block unchanged: names, types, event-time
+// column, validity and every value (floats bit for bit).
 //
 // Limits: a block may legitimately declare millions of rows that take no payload
 // (all null, or an integer stream of width 0), so the decoded size is not bounded
@@ -32,7 +32,6 @@
 #include "bk/error.hpp"
 #include "bk/io.hpp"
 #include "bk/read.hpp"
-#include "bk/write.hpp"
 
 namespace {
 
@@ -93,12 +92,40 @@ void repair_checksums(std::string& s) {
   }
 }
 
-// Everything a reader can observe of a batch.
+// Everything a reader can observe of a batch: names, types, validity and the values,
+// floats bit for bit. (Not through the NDJSON writer: its text formatting is not what
+// is tested here, and it has a bug of its own, timestamps near INT64_MIN overflow.)
 std::string describe(const bk::Batch& b) {
-  std::string s = std::to_string(b.rows) + " rows, time field " + std::to_string(b.time_field) + ":";
-  for (size_t k = 0; k < b.columns.size(); ++k) s += " " + b.names[k] + "/" + std::string(bk::type_name(b.columns[k].type));
-  s += "\n";
-  bk::encode_ndjson(b, s);
+  std::string s = std::to_string(b.rows) + " rows, time field " + std::to_string(b.time_field) + "\n";
+  for (size_t k = 0; k < b.columns.size(); ++k) {
+    const bk::Column& c = b.columns[k];
+    s += b.names[k] + "/" + std::string(bk::type_name(c.type)) + ":";
+    for (int64_t i = 0; i < c.size(); ++i) {
+      s += ' ';
+      if (c.is_null(i)) {
+        s += "null";
+        continue;
+      }
+      switch (c.type) {
+        case bk::Type::Null: s += "?"; break;
+        case bk::Type::Bool:
+        case bk::Type::Int64:
+        case bk::Type::Timestamp: s += std::to_string(c.ints[i]); break;
+        case bk::Type::Float64: {
+          uint64_t bits;
+          std::memcpy(&bits, &c.floats[i], 8);
+          s += std::to_string(bits);
+          break;
+        }
+        case bk::Type::String:
+        case bk::Type::Json:
+          s += std::to_string(c.str(i).size()) + ":";
+          s += c.str(i);
+          break;
+      }
+    }
+    s += "\n";
+  }
   return s;
 }
 
