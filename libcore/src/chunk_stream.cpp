@@ -130,7 +130,8 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
     if (std::memcmp(tag, kFooterTag, 4) == 0) {
       std::string hb(tag, 4);
       hb.resize(kFooterHeaderSize);
-      if (read_exact(hb.data() + 4, kFooterHeaderSize - 4) < kFooterHeaderSize - 4) throw truncated("the footer", blocks_);
+      if (read_exact(hb.data() + 4, kFooterHeaderSize - 4) < kFooterHeaderSize - 4)
+        throw truncated("the footer", blocks_);
       uint64_t body_len;
       std::memcpy(&body_len, hb.data() + 8, 8);
       if (body_len > kMaxFrameBytes)

@@ -313,6 +313,31 @@ TEST_CASE("columns of only nulls, zero rows and a long string round-trip") {
   check_roundtrip(one_column("big", strings({big, "", big.substr(0, 1000)})));
 }
 
+TEST_CASE("highly compressible blocks decode with every codec") {
+  // 2M false bools (256 KiB of zero bits) and 200k copies of one raw double: compress
+  // far better than typical data, and must not trip the raw length plausibility checks.
+  Batch b;
+  b.rows = 2'000'000;
+  Column bits, same;
+  for (int64_t i = 0; i < b.rows; ++i) {
+    bits.append_bool(false);
+    if (i % 10 == 0) same.append_double(0.1 + 0.2);
+    else same.append_null();
+  }
+  b.add_column("bits", std::move(bits));
+  b.add_column("same", std::move(same));
+  for (Codec codec : kCodecs) {
+    INFO("codec ", chunk::codec_name(codec));
+    std::string frame = encode(b, codec);
+    Batch back = chunk::decode_block(frame);
+    REQUIRE(back.rows == b.rows);
+    CHECK(back.columns[0].valid.count() == b.rows);
+    CHECK(back.columns[1].valid.count() == 200'000);
+    CHECK(back.columns[1].floats[10] == 0.1 + 0.2);
+    if (codec == Codec::Zstd) CHECK(frame.size() < 64 * 1024);
+  }
+}
+
 TEST_CASE("integer streams: frame of reference widths 0, 1, 2, 4, 8") {
   CHECK(int_stream_of({5, 5, 5, 5}) == std::pair(0, 0));
   CHECK(int_stream_of({0, 255, 0}) == std::pair(0, 1));
@@ -342,8 +367,9 @@ TEST_CASE("integer streams: delta when narrower, frame of reference on a tie") {
   // min, max, min, max: the wrapped steps are -1 and +1, so delta beats FOR's width 8.
   CHECK(int_stream_of({kMin, kMax, kMin, kMax}) == std::pair(1, 1));
   CHECK(int_stream_of({0, kMax, 0}) == std::pair(0, 8));  // steps +max and -max: width 8 either way
-  for (auto v : std::vector<std::vector<int64_t>>{seq, {100, 90, 80}, {0, 1000, 2001, 3000}, {kMax - 1, kMax, kMin, kMin + 1},
-                                                  {kMin, kMax, kMin, kMax}, {0, 100, 50}})
+  std::vector<std::vector<int64_t>> cases = {seq,          {100, 90, 80}, {0, 1000, 2001, 3000},
+                                             {kMax - 1, kMax, kMin, kMin + 1}, {kMin, kMax, kMin, kMax}, {0, 100, 50}};
+  for (const auto& v : cases)
     check_roundtrip(one_column("x", ints(v)));
 }
 
@@ -587,7 +613,8 @@ TEST_CASE("regression: a raw length larger than its payload allows is refused be
   CHECK(chunk::decode_block(with_raw_len(Codec::Zlib, zl, raw.size())).columns[0].ints == std::vector<int64_t>{1, 2});
 
   int64_t before = peak_kb();
-  for (auto [codec, payload] : std::vector<std::pair<Codec, std::string>>{{Codec::None, raw}, {Codec::Zstd, zs}, {Codec::Zlib, zl}}) {
+  std::vector<std::pair<Codec, std::string>> cases = {{Codec::None, raw}, {Codec::Zstd, zs}, {Codec::Zlib, zl}};
+  for (const auto& [codec, payload] : cases) {
     INFO("codec ", chunk::codec_name(codec));
     CHECK(error_of([&] { chunk::decode_block(with_raw_len(codec, payload, huge)); }) ==
           "damaged: stored and raw lengths differ (the file is corrupt; the blocks before this one are intact)");
@@ -737,7 +764,8 @@ TEST_CASE("regression: a truncation hint counts every intact block") {
     return err;
   };
   CHECK(cut_at(s.bytes.size() - 1) ==
-        "mem.bkc: truncated: the file ends inside the footer (the file was cut short; the 3 blocks before it are intact)");
+        "mem.bkc: truncated: the file ends inside the footer (the file was cut short; the 3 blocks before it are "
+        "intact)");
   CHECK(cut_at(s.block_end[2] + 2) ==
         "mem.bkc: truncated: the file ends inside the frame after block 3 (the file was cut short; the 3 blocks "
         "before it are intact)");
@@ -769,7 +797,8 @@ TEST_CASE("FrameReader: damaged tags, footers and trailers") {
   };
   // Garbage where block 2 should start.
   CHECK(read_all(damaged(s.block_end[0], "XXXX", 4), true, err) == 1);
-  CHECK(err.find("mem.bkc: damaged: unexpected bytes at byte " + std::to_string(s.block_end[0]) + " after block 1") == 0);
+  CHECK(err.find("mem.bkc: damaged: unexpected bytes at byte " + std::to_string(s.block_end[0]) + " after block 1") ==
+        0);
   // Garbage where the file header should be.
   CHECK(read_all(damaged(0, "XXXX", 4), true, err) == 0);
   CHECK(err.find("mem.bkc: damaged: expected a chunk file header at byte 0") == 0);
@@ -786,7 +815,8 @@ TEST_CASE("FrameReader: damaged tags, footers and trailers") {
   CHECK(err == "mem.bkc: damaged trailer after block 3 (the file is corrupt)");
   // The footer's checksum.
   CHECK(read_all(damaged(s.bytes.size() - 24, "\x07", 1), true, err) == 3);
-  CHECK(err == "mem.bkc: damaged footer after block 3: checksum mismatch (the file is corrupt; its blocks may still be read)");
+  CHECK(err ==
+        "mem.bkc: damaged footer after block 3: checksum mismatch (the file is corrupt; its blocks may still be read)");
 
   // A footer that does not list the blocks before it (valid checksum): one block left out.
   chunk::Footer f = s.footer;
@@ -795,8 +825,9 @@ TEST_CASE("FrameReader: damaged tags, footers and trailers") {
   std::string bytes = s.bytes.substr(0, s.block_end[2]);
   chunk::encode_footer(f, bytes.size(), bytes);
   CHECK(read_all(bytes, true, err) == 3);
-  CHECK(err == "mem.bkc: the footer after block 3 does not match the blocks before it (blocks were lost or altered; the "
-               "file is corrupt)");
+  CHECK(err ==
+        "mem.bkc: the footer after block 3 does not match the blocks before it (blocks were lost or altered; the file "
+        "is corrupt)");
   // A new file header before the footer of the one before.
   std::string cut = s.bytes.substr(0, s.block_end[0]) + s.bytes;
   CHECK(read_all(cut, true, err) == 1);
@@ -820,7 +851,8 @@ TEST_CASE("regression: a damaged frame tag names its block, footer or file heade
     d = s.bytes;
     d[footer_at + k] ^= 1;
     CHECK(read_all(d, true, err) == 3);
-    CHECK(err == "mem.bkc: damaged footer after block 3: bad footer tag (the file is corrupt; its blocks may still be read)");
+    CHECK(err ==
+          "mem.bkc: damaged footer after block 3: bad footer tag (the file is corrupt; its blocks may still be read)");
     d = s.bytes;
     d[k] ^= 1;
     CHECK(read_all(d, true, err) == 0);
