@@ -19,3 +19,6 @@ cmake --build build-asan -j "$jobs"
 echo "== tests (sanitizers)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+echo "== fuzzing (libFuzzer, clang, ASan + UBSan)"
+tests/fuzz/run.sh "${BK_FUZZ_SECONDS:-60}"

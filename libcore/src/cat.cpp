@@ -120,7 +120,7 @@ void append_stat_value(std::string& s, const chunk::ColumnStats& c, bool max) {
 // Per-column statistics of a whole file, combined from its footers' block entries.
 std::string stats_json(const InputFile& in, int64_t bytes, const std::vector<chunk::Footer>& footers) {
   std::vector<chunk::ColumnStats> cols;
-  std::vector<bool> mixed;
+  std::vector<bool> mixed, unbounded;
   int64_t blocks = 0, rows = 0;
   for (const auto& f : footers) {
     for (const auto& b : f.blocks) {
@@ -135,6 +135,7 @@ std::string stats_json(const InputFile& in, int64_t bytes, const std::vector<chu
           fresh.nulls = rows;  // absent from the blocks before: null there
           cols.push_back(fresh);
           mixed.push_back(false);
+          unbounded.push_back(false);
           seen.push_back(false);
         }
         auto& c = cols[k];
@@ -143,7 +144,9 @@ std::string stats_json(const InputFile& in, int64_t bytes, const std::vector<chu
         if (s.type == Type::Null) continue;
         if (c.type != Type::Null && c.type != s.type) mixed[k] = true;
         c.type = unify_types(c.type, s.type);
-        if (mixed[k] || !s.has_minmax) continue;
+        // A block with values but no min/max (long strings) leaves the file's unknown.
+        if (!s.has_minmax && static_cast<uint64_t>(s.nulls) < b.rows) unbounded[k] = true;
+        if (mixed[k] || unbounded[k] || !s.has_minmax) continue;
         if (!c.has_minmax) {
           c.min_i = s.min_i, c.max_i = s.max_i, c.min_f = s.min_f, c.max_f = s.max_f;
           c.min_s = s.min_s, c.max_s = s.max_s;
@@ -171,7 +174,7 @@ std::string stats_json(const InputFile& in, int64_t bytes, const std::vector<chu
     s += ",\"type\":\"";
     s += type_name(c.type);
     s += "\",\"nulls\":" + std::to_string(c.nulls) + ",\"min\":";
-    bool show = c.has_minmax && !mixed[k];
+    bool show = c.has_minmax && !mixed[k] && !unbounded[k];
     if (show) append_stat_value(s, c, false);
     else s += "null";
     s += ",\"max\":";

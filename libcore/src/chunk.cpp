@@ -376,11 +376,35 @@ void compress(Codec codec, const std::string& raw, std::string& out) {
   }
 }
 
-void decompress(Codec codec, const char* p, size_t n, std::string& raw, uint64_t raw_len) {
-  raw.resize(raw_len);
+// The raw length is checked against the stored bytes before anything is allocated:
+// a damaged length must not make us allocate (and zero) gigabytes first.
+void check_raw_len(Codec codec, const char* p, size_t n, uint64_t raw_len) {
   switch (codec) {
     case Codec::None:
       if (n != raw_len) throw damaged("stored and raw lengths differ");
+      return;
+    case Codec::Zstd: {
+      unsigned long long declared = ZSTD_getFrameContentSize(p, n);
+      if (declared == ZSTD_CONTENTSIZE_ERROR) throw damaged("zstd data does not decompress");
+      if (declared == ZSTD_CONTENTSIZE_UNKNOWN) {
+        // Not what we write; zstd needs at least 4 bytes (an RLE block) for each 128 KiB.
+        if (raw_len / (128 << 10) > n / 4 + 1) throw damaged("stored and raw lengths differ");
+      } else if (declared != raw_len) {
+        throw damaged("stored and raw lengths differ");
+      }
+      return;
+    }
+    case Codec::Zlib:
+      if (raw_len / 1032 > n) throw damaged("stored and raw lengths differ");  // deflate expands at most 1032:1
+      return;
+  }
+}
+
+void decompress(Codec codec, const char* p, size_t n, std::string& raw, uint64_t raw_len) {
+  check_raw_len(codec, p, n, raw_len);
+  raw.resize(raw_len);
+  switch (codec) {
+    case Codec::None:
       std::memcpy(raw.data(), p, n);
       return;
     case Codec::Zstd: {
@@ -525,7 +549,8 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         for (size_t i = 0; i < n; ++i) col.floats[i] = col.valid.get(i) ? static_cast<double>(m[i]) / kPow10[k] : 0.0;
         col.decimals = static_cast<int8_t>(k);
       } else {
-        std::memcpy(col.floats.data(), c.take(static_cast<uint64_t>(n) * 8), n * 8);
+        const char* p = c.take(static_cast<uint64_t>(n) * 8);
+        if (n > 0) std::memcpy(col.floats.data(), p, n * 8);  // data() may be null when n == 0
       }
       break;
     case Type::String:
@@ -563,6 +588,9 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         uint64_t total = 0;
         for (size_t i = 0; i < n; ++i) {
           if (lens[i] < 0 || (!col.valid.get(i) && lens[i] != 0)) throw damaged("bad string length");
+          // Bounded as we go: a sum checked only at the end can wrap around to a small number.
+          if (static_cast<uint64_t>(lens[i]) > c.left() - total)
+            throw damaged("a column runs past the end of its block");
           total += static_cast<uint64_t>(lens[i]);
           col.offsets[i + 1] = total;
         }

@@ -20,12 +20,13 @@ size_t FrameReader::read_exact(char* dst, size_t n) {
   return got;
 }
 
+// `intact`: the whole blocks before the damage (every block read so far, or all
+// but the last when the file ends inside that one).
 Error FrameReader::truncated(const std::string& where, int64_t intact) const {
-  return Error(concat("truncated: the file ends inside ", where),
-               intact ? concat("the file was cut short; the ", intact, " block", intact == 1 ? "" : "s",
-                               " before it are intact")
-                      : std::string("the file was cut short"))
-      .at(name_);
+  std::string hint = "the file was cut short";
+  if (intact == 1) hint += "; the block before it is intact";
+  if (intact > 1) hint += concat("; the ", intact, " blocks before it are intact");
+  return Error(concat("truncated: the file ends inside ", where), hint).at(name_);
 }
 
 void FrameReader::read_growing(std::string& buf, uint64_t n, const std::string& what, int64_t intact) {
@@ -55,7 +56,9 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
             .at(name_);
       return false;
     }
-    if (got < 4) throw truncated(concat("the frame after block ", blocks_), blocks_);
+    if (got < 4)
+      throw truncated(in_segment_ && !footer_seen_ ? concat("the frame after block ", blocks_) : std::string("a file header"),
+                      blocks_);
 
     if (std::memcmp(tag, kFileMagic, 4) == 0) {
       if (read_exact(tag + 4, kFileHeaderSize - 4) < kFileHeaderSize - 4) throw truncated("a file header", blocks_);
@@ -86,8 +89,17 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
       seg_blocks_.clear();
       continue;
     }
-    if (!in_segment_ || footer_seen_)
+    // A tag that differs from a known one in one byte is that frame, damaged.
+    auto near = [&](const char* want) {
+      int same = 0;
+      for (int k = 0; k < 4; ++k) same += tag[k] == want[k];
+      return same >= 3;
+    };
+    if (!in_segment_ || footer_seen_) {
+      if (near(kFileMagic))
+        throw Error(concat("damaged file header at byte ", at), "this is not an intact chunk file").at(name_);
       throw Error(concat("damaged: expected a chunk file header at byte ", at), "the file is corrupt").at(name_);
+    }
 
     if (std::memcmp(tag, kBlockTag, 4) == 0) {
       offset_ = at;
@@ -120,13 +132,19 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
     if (std::memcmp(tag, kFooterTag, 4) == 0) {
       std::string hb(tag, 4);
       hb.resize(kFooterHeaderSize);
-      if (read_exact(hb.data() + 4, kFooterHeaderSize - 4) < kFooterHeaderSize - 4) throw truncated("the footer", blocks_);
+      if (read_exact(hb.data() + 4, kFooterHeaderSize - 4) < kFooterHeaderSize - 4)
+        throw truncated("the footer", blocks_);
       uint32_t footer_reserved;
       std::memcpy(&footer_reserved, hb.data() + 4, 4);
-      if (footer_reserved != 0) throw Error(concat("damaged footer after block ", blocks_), "the file is corrupt").at(name_);
+      if (footer_reserved != 0)
+        throw Error(concat("damaged footer after block ", blocks_, ": reserved bytes are not zero"),
+                    "the file is corrupt")
+            .at(name_);
       uint64_t body_len;
       std::memcpy(&body_len, hb.data() + 8, 8);
-      if (body_len > kMaxFrameBytes) throw Error("damaged footer: implausible length", "the file is corrupt").at(name_);
+      if (body_len > kMaxFrameBytes)
+        throw Error(concat("damaged footer after block ", blocks_, ": implausible length"), "the file is corrupt")
+            .at(name_);
       read_growing(hb, body_len, "the footer", blocks_);
       char tail[8 + kTrailerSize];
       if (read_exact(tail, sizeof tail) < sizeof tail) throw truncated("the footer", blocks_);
@@ -157,6 +175,14 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
       footer_seen_ = true;
       continue;
     }
+    if (near(kBlockTag))
+      throw Error(concat("block ", blocks_ + 1, " (byte ", at, "): damaged: bad block tag"),
+                  "the file is corrupt; the blocks before this one are intact")
+          .at(name_);
+    if (near(kFooterTag))
+      throw Error(concat("damaged footer after block ", blocks_, ": bad footer tag"),
+                  "the file is corrupt; its blocks may still be read")
+          .at(name_);
     throw Error(concat("damaged: unexpected bytes at byte ", at, " after block ", blocks_), "the file is corrupt")
         .at(name_);
   }

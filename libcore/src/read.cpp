@@ -82,7 +82,9 @@ BlockReader::BlockReader(const InputFile& in, const ReadOptions& opts, int64_t b
   // Chunk magic; with one or two bytes of it damaged still a chunk file (so the damage is named).
   int magic_bytes = 0;
   for (size_t k = 0; k < 8 && k < head.size(); ++k) magic_bytes += head[k] == chunk::kFileMagic[k];
-  bool is_chunk = head.size() >= 8 && magic_bytes >= 6;
+  // A file shorter than the magic that starts like it is a chunk file cut short.
+  bool short_prefix = !head.empty() && head.size() < 8 && static_cast<size_t>(magic_bytes) == head.size();
+  bool is_chunk = (head.size() >= 8 && magic_bytes >= 6) || short_prefix;
   if (opts.format == Format::Chunk || (opts.format == Format::Auto && is_chunk)) {
     if (!is_chunk && !head.empty())
       throw Error("not a chunk file (no chunk magic at its start)", "drop -I chunk to detect the format").at(in.display);
