@@ -54,7 +54,7 @@ void Bitmap::resize(int64_t n, bool v) {
 
 void Bitmap::assign_bytes(const char* p, int64_t n) {
   words_.assign((n + 63) / 64, 0);
-  std::memcpy(words_.data(), p, static_cast<size_t>((n + 7) / 8));
+  if (n > 0) std::memcpy(words_.data(), p, static_cast<size_t>((n + 7) / 8));
   size_ = n;
   if (n & 63) words_.back() &= (uint64_t(1) << (n & 63)) - 1;
 }
