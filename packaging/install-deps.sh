@@ -8,6 +8,7 @@ packages=(
   libcli11-dev libsimdjson-dev zlib1g-dev libxxhash-dev libtbb-dev libzstd-dev
   doctest-dev                         # unit tests
   man-db groff-base gzip python3      # man page tests, gzip inputs, the chunk reference reader
+  tzdata                              # time zones (/usr/share/zoneinfo), read by libcore/src/time.cpp
 )
 # The chunk-reader fuzz target needs clang and its libFuzzer runtime.
 if [[ ${BK_WITH_FUZZ:-1} == 1 ]]; then packages+=(clang libclang-rt-14-dev); fi
