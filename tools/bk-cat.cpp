@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
       ->type_name("EXPR");
   app.add_option("--set", opts.set, "Add or replace a field: 'name = EXPR' (repeatable; applied in order, before --where)")
       ->type_name("'NAME = EXPR'");
+  app.add_option("--tz", opts.tz, "Time zone of calendar functions (trunc, year, strftime ...): an IANA name; default UTC")
+      ->type_name("ZONE");
   app.add_option("--head", opts.head, "Stop after N records")->type_name("N")->check(bk::cli::non_negative());
   app.add_option("--codec", codec, "Chunk output compression: zstd (default), zlib, none")->type_name("CODEC");
   app.add_flag("--schema", schema, "Print the inputs' unified schema as JSON (chunk files: without decoding data)");
@@ -50,7 +52,7 @@ See man bk-cat, and man 7 bk for what every tool shares.
     if (schema) opts.mode = bk::CatOptions::Mode::Schema;
     if (stats) opts.mode = bk::CatOptions::Mode::Stats;
     if (verify) opts.mode = bk::CatOptions::Mode::Verify;
-    if (opts.mode != bk::CatOptions::Mode::Convert && (app.count("-O") || app.count("--select") || app.count("--head") || app.count("--where") || app.count("--set")))
+    if (opts.mode != bk::CatOptions::Mode::Convert && (app.count("-O") || app.count("--select") || app.count("--head") || app.count("--where") || app.count("--set") || app.count("--tz")))
       throw bk::Error::usage("-O, --select, --head, --where and --set apply to converting, not to --schema, --stats or --verify");
     bk::run_cat(ctx, opts);
   });

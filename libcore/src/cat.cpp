@@ -12,6 +12,7 @@
 #include "bk/error.hpp"
 #include "bk/expr.hpp"
 #include "bk/text.hpp"
+#include "bk/time.hpp"
 #include "bk/write.hpp"
 
 namespace bk {
@@ -202,11 +203,19 @@ void run_cat(Context& ctx, const CatOptions& opts) {
       ::isatty(1))
     throw Error::usage("refusing to write binary chunk data to a terminal",
                        "redirect it to a file or a pipe, or use -o FILE");
-  // Expressions are parsed before anything is read.
+  // Expressions are parsed (and the time zone loaded) before anything is read.
+  ExprOptions eopts;
+  if (!opts.tz.empty()) {
+    try {
+      eopts.tz = TimeZone::load(opts.tz);
+    } catch (const Error& e) {
+      throw Error(concat("--tz: ", e.message()), e.hint(), e.kind());
+    }
+  }
   std::vector<Assignment> sets;
-  for (const auto& text : opts.set) sets.push_back(parse_assignment(text, "--set"));
+  for (const auto& text : opts.set) sets.push_back(parse_assignment(text, "--set", eopts));
   std::optional<Expr> where;
-  if (!opts.where.empty()) where = Expr::parse(opts.where, "--where");
+  if (!opts.where.empty()) where = Expr::parse(opts.where, "--where", eopts);
   auto inputs = expand_inputs(opts.inputs);
 
   switch (opts.mode) {

@@ -16,6 +16,7 @@
 
 #include "bk/expr.hpp"
 #include "bk/text.hpp"
+#include "bk/time.hpp"
 #include "expr_internal.hpp"
 
 namespace bk {
@@ -650,7 +651,28 @@ Column compare_with(const Vec& a, const Vec& b, int64_t n, Cmp cmp) {
                            [&](int64_t i, int64_t& out, Column&) { out = cmp(a.int_at(i), b.int_at(i)); });
 }
 
-Vec compare(const ExprNode& node, const Vec& a, const Vec& b, const EvalCtx& ctx) {
+// A constant string compared with a timestamp is read as one (RFC 3339, in --tz).
+Vec as_timestamp(const ExprNode& node, const Vec& s, const EvalCtx& ctx) {
+  int64_t t;
+  const TimeZone& tz = ctx.opts.tz ? *ctx.opts.tz : TimeZone::utc();
+  if (!parse_timestamp(s.scalar.s, tz, t))
+    ctx.fail(node, concat("'", s.scalar.s, "' is not a timestamp"), "write RFC 3339, e.g. \"2026-03-01T00:00:00Z\"");
+  return Vec::of(Scalar{Type::Timestamp, t, 0, {}});
+}
+
+Vec compare(const ExprNode& node, const Vec& a0, const Vec& b0, const EvalCtx& ctx) {
+  const Vec* pa = &a0;
+  const Vec* pb = &b0;
+  Vec conv;
+  if (a0.type == Type::Timestamp && b0.is_scalar && is_text(b0.type)) {
+    conv = as_timestamp(node.args.size() > 1 ? *node.args[1] : node, b0, ctx);
+    pb = &conv;
+  } else if (b0.type == Type::Timestamp && a0.is_scalar && is_text(a0.type)) {
+    conv = as_timestamp(*node.args[0], a0, ctx);
+    pa = &conv;
+  }
+  const Vec& a = *pa;
+  const Vec& b = *pb;
   Type ta = a.type, tb = b.type;
   if (ta == Type::Null || tb == Type::Null) return Vec::of(all_null(ctx.n));
   bool ok = (is_number(ta) && is_number(tb)) || (is_text(ta) && is_text(tb)) || ta == tb;
@@ -917,7 +939,9 @@ Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions
   if (name.empty())
     throw Error::usage(concat(flag, ": the field name before = is missing"), "for example: kwh = value / 1000")
         .detail(caret_lines(whole, 0, eq + 1));
-  return Assignment{name, Expr::parse(text.substr(eq + 1), std::move(flag), std::move(opts))};
+  std::string_view rhs = text.substr(eq + 1);
+  while (!rhs.empty() && (rhs.front() == ' ' || rhs.front() == '\t')) rhs.remove_prefix(1);
+  return Assignment{name, Expr::parse(rhs, std::move(flag), std::move(opts))};
 }
 
 void filter_rows(Batch& b, const std::vector<uint8_t>& keep) {

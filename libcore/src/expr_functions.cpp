@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "bk/text.hpp"
+#include "bk/time.hpp"
 #include "expr_internal.hpp"
 
 namespace bk {
@@ -383,6 +384,145 @@ Vec fn_to_string(Call& c) {
   return strings(c, [&](int64_t i, std::string& out) { return append_text(out, a, i), true; });
 }
 
+// ---- time -----------------------------------------------------------------------
+
+const TimeZone& zone_of(const Call& c) { return c.ctx.opts.tz ? *c.ctx.opts.tz : TimeZone::utc(); }
+
+// Argument k as timestamps: a timestamp column, or strings read as RFC 3339 (a string
+// that is no timestamp gives null). Returns false for the null type.
+struct Times {
+  std::vector<int64_t> t;
+  Bitmap valid;
+};
+bool times_of(const Call& c, size_t k, Times& out) {
+  const Vec& a = c.args[k];
+  if (a.type == Type::Null) return false;
+  if (a.type != Type::Timestamp && !is_text(a.type))
+    c.fail_arg(k, concat("argument ", k + 1, " must be a timestamp or an RFC 3339 string, not ", type_name(a.type)),
+               "convert epoch numbers with epoch_s() or epoch_ms()");
+  int64_t n = c.n();
+  out.t.assign(n, 0);
+  out.valid.resize(n, false);
+  const TimeZone& tz = zone_of(c);
+  for (int64_t i = 0; i < n; ++i) {
+    if (!a.valid(i)) continue;
+    if (a.type == Type::Timestamp) {
+      out.t[i] = a.int_at(i);
+      out.valid.set(i, true);
+    } else if (parse_timestamp(a.str_at(i), tz, out.t[i])) {
+      out.valid.set(i, true);
+    }
+  }
+  return true;
+}
+
+// A constant string argument (a unit or a format), checked once.
+std::string constant_string(const Call& c, size_t k, const char* what) {
+  const Vec& a = c.args[k];
+  if (!a.is_scalar || !is_text(a.type)) c.fail_arg(k, concat(what, " must be a constant string"));
+  return a.scalar.s;
+}
+
+template <typename F>
+Vec time_ints(const Call& c, const Times& t, Type out_type, F f) {
+  Column out = make_column(out_type, c.n());
+  out.valid = t.valid;
+  for (int64_t i = 0; i < c.n(); ++i)
+    if (out.valid.get(i) && !f(t.t[i], out.ints[i])) out.valid.set(i, false);
+  return Vec::of(std::move(out));
+}
+
+Vec fn_trunc(Call& c) {
+  std::string unit_text = constant_string(c, 1, "the unit");
+  TimeUnit unit;
+  if (!parse_time_unit(unit_text, unit) || unit == TimeUnit::Microsecond)
+    c.fail_arg(1, concat("unknown time unit '", unit_text, "'"),
+               "use second, minute, hour, day, week, month, quarter or year");
+  Times t;
+  if (!times_of(c, 0, t)) return Vec::null();
+  const TimeZone& tz = zone_of(c);
+  return time_ints(c, t, Type::Timestamp, [&](int64_t x, int64_t& r) { return r = trunc_time(x, unit, tz), true; });
+}
+
+Vec fn_bucket(Call& c) {
+  const Vec& w = c.args[1];
+  if (!w.is_scalar || w.type != Type::Int64 || w.scalar.i <= 0)
+    c.fail_arg(1, "the width must be a positive constant duration", "for example bucket(ts, 15m)");
+  Times t;
+  if (!times_of(c, 0, t)) return Vec::null();
+  int64_t width = w.scalar.i;
+  return time_ints(c, t, Type::Timestamp, [&](int64_t x, int64_t& r) { return r = bucket_time(x, width), true; });
+}
+
+Vec fn_strftime(Call& c) {
+  std::string format = constant_string(c, 1, "the format");
+  std::string bad;
+  if (!validate_time_format(format, bad))
+    c.fail_arg(1, concat("unknown directive '", bad, "' in the format"), "see man 7 bk-expr for %Y, %m, %d ...");
+  Times t;
+  if (!times_of(c, 0, t)) return Vec::null();
+  const TimeZone& tz = zone_of(c);
+  return Vec::of(build_strings(c.n(), [&](int64_t i, std::string& out) {
+    return t.valid.get(i) && format_time(t.t[i], format, tz, out);
+  }));
+}
+
+Vec fn_parse_time(Call& c) {
+  c.want_text(0);
+  std::string format;
+  if (c.args.size() > 1) {
+    format = constant_string(c, 1, "the format");
+    std::string bad;
+    if (!validate_parse_format(format, bad))
+      c.fail_arg(1, concat("unknown directive '", bad, "' in the format"), "see man 7 bk-expr for %Y, %m, %d ...");
+  }
+  if (c.args[0].type == Type::Null) return Vec::null();
+  const TimeZone& tz = zone_of(c);
+  const Vec& s = c.args[0];
+  return ints(c, Type::Timestamp, [&](int64_t i, int64_t& r) {
+    return format.empty() ? parse_timestamp(s.str_at(i), tz, r) : parse_timestamp_format(s.str_at(i), format, tz, r);
+  });
+}
+
+// epoch_s / epoch_ms: a timestamp to whole seconds / milliseconds (floored), or
+// numbers of seconds / milliseconds to a timestamp.
+Vec fn_epoch(Call& c, int64_t unit) {
+  const Vec& a = c.args[0];
+  if (a.type == Type::Null) return Vec::null();
+  if (a.type == Type::Int64)
+    return ints(c, Type::Timestamp, [&](int64_t i, int64_t& r) { return !__builtin_mul_overflow(a.int_at(i), unit, &r); });
+  if (a.type == Type::Float64)
+    return ints(c, Type::Timestamp, [&](int64_t i, int64_t& r) {
+      double us = std::round(a.float_at(i) * static_cast<double>(unit));
+      if (!(us >= -9.2e18 && us <= 9.2e18)) return false;
+      r = static_cast<int64_t>(us);
+      return true;
+    });
+  Times t;
+  times_of(c, 0, t);
+  return time_ints(c, t, Type::Int64, [&](int64_t x, int64_t& r) {
+    r = x >= 0 ? x / unit : -((-x + unit - 1) / unit);
+    return true;
+  });
+}
+
+Vec fn_field(Call& c, int which) {
+  Times t;
+  if (!times_of(c, 0, t)) return Vec::null();
+  const TimeZone& tz = zone_of(c);
+  return time_ints(c, t, Type::Int64, [&](int64_t x, int64_t& r) {
+    CivilTime ct = to_civil(x, tz);
+    switch (which) {
+      case 0: r = ct.year; break;
+      case 1: r = ct.month; break;
+      case 2: r = ct.day; break;
+      case 3: r = ct.hour; break;
+      default: r = ct.weekday;
+    }
+    return true;
+  });
+}
+
 // ---- the table ------------------------------------------------------------------
 
 struct FnDef {
@@ -410,6 +550,17 @@ const std::unordered_map<std::string, FnDef>& functions() {
       {"to_int", {1, 1, fn_to_int}},
       {"to_float", {1, 1, fn_to_float}},
       {"to_string", {1, 1, fn_to_string}},
+      {"trunc", {2, 2, fn_trunc}},
+      {"bucket", {2, 2, fn_bucket}},
+      {"strftime", {2, 2, fn_strftime}},
+      {"parse_time", {1, 2, fn_parse_time}},
+      {"epoch_s", {1, 1, [](Call& c) { return fn_epoch(c, kMicrosPerSecond); }}},
+      {"epoch_ms", {1, 1, [](Call& c) { return fn_epoch(c, 1000); }}},
+      {"year", {1, 1, [](Call& c) { return fn_field(c, 0); }}},
+      {"month", {1, 1, [](Call& c) { return fn_field(c, 1); }}},
+      {"day", {1, 1, [](Call& c) { return fn_field(c, 2); }}},
+      {"hour", {1, 1, [](Call& c) { return fn_field(c, 3); }}},
+      {"weekday", {1, 1, [](Call& c) { return fn_field(c, 4); }}},
   };
   return table;
 }

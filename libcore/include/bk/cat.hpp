@@ -24,6 +24,7 @@ struct CatOptions {
   int64_t head = -1;                // -1: no limit
   std::vector<std::string> set;     // "name = EXPR", applied in order
   std::string where;                // a filter over the fields after --set; empty: none
+  std::string tz;                   // calendar functions' time zone; empty: UTC
 };
 
 // Splits "a, b,c" into field names (blanks trimmed); throws a usage error naming `flag`.
