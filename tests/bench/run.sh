@@ -35,8 +35,14 @@ EOF
 # evaluated with $BIN (binaries), $DATA (data directory) and $OUT (an output directory
 # kept between workloads). Its DuckDB twin is `duck.sh ID`. Add a workload with one line.
 # shellcheck disable=SC2016  # expanded later, by eval
+# id, the DuckDB workload it is compared with (- for none), the tool, the command.
+# Workloads run in this order: c2n reads the chunk file w5 wrote.
 WORKLOADS=(
-  'w0 bk-cat  "$BIN/bk-cat" "$DATA/readings.ndjson" -O csv -o "$OUT/w0.csv"'
+  'w0  w0 bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" -O csv -o "$OUT/w0.csv"'
+  'w0f -  bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" --where "status == \"ok\" and value > 5" -O csv -o "$OUT/w0f.csv"'
+  'w5  w5 bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" -O chunk -o "$OUT/w5.bkc"'
+  'n2n -  bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" >/dev/null'
+  'c2n -  bk-cat "$BIN/bk-cat" "$OUT/w5.bkc" >/dev/null'
 )
 
 die() { echo "run.sh: error: $*" >&2; exit 2; }
@@ -56,11 +62,11 @@ while (($#)); do
   esac
 done
 
-declare -A tool_of command_of
+declare -A tool_of command_of duck_of
 ids=()
 for line in "${WORKLOADS[@]}"; do
-  read -r id tool command <<<"$line"
-  ids+=("$id") tool_of[$id]=$tool command_of[$id]=$command
+  read -r id duck_id tool command <<<"$line"
+  ids+=("$id") tool_of[$id]=$tool command_of[$id]=$command duck_of[$id]=$duck_id
 done
 ((${#selected[@]})) || selected=("${ids[@]}")
 for id in "${selected[@]}"; do
@@ -152,11 +158,11 @@ for id in "${selected[@]}"; do
 
   # DuckDB: the query's own time from duck.sh's stderr, RUNS times.
   duck_best=- duck_median=- duck_proc_best=-
-  if ((duckdb)); then
+  if ((duckdb)) && [[ ${duck_of[$id]} != - ]]; then
     dtimes=() ptimes=() dlog=$duck_out/$id.log
     for ((i = 0; i < runs; i++)); do
       t0=$(now)
-      if ! "$duck" "$id" "$DATA" "$duck_out" >"$dlog" 2>&1; then
+      if ! "$duck" "${duck_of[$id]}" "$DATA" "$duck_out" >"$dlog" 2>&1; then
         echo "  $id: duck.sh failed; see $dlog" >&2
         tail -5 "$dlog" >&2
         dtimes=()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the chunk fuzz target (clang, libFuzzer + ASan + UBSan) in build-fuzz, makes
-# a seed corpus, and fuzzes for SECONDS (default 60). Installs nothing. Exits non-zero
-# when the fuzzer finds a crash, a leak, a sanitizer report or a timeout; the input
-# that did it is left in build-fuzz/fuzz-artifacts/.
+# Builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz, makes their seed
+# corpora, and fuzzes each for SECONDS (default 60): the chunk reader, then the
+# expression language. Installs nothing. Exits non-zero when a fuzzer finds a crash,
+# a leak, a sanitizer report or a timeout; the input that did it is left in
+# build-fuzz/fuzz-artifacts/.
 # Usage: tests/fuzz/run.sh [SECONDS]
 set -euo pipefail
 seconds=${1:-60}
@@ -11,16 +12,49 @@ build=build-fuzz
 
 CXX=${CXX:-clang++} cmake -S . -B "$build" -G Ninja -DBK_FUZZ=ON -DBK_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" bk-chunk-fuzz bk-cat >/dev/null
+ninja -C "$build" bk-chunk-fuzz bk-expr-fuzz bk-cat >/dev/null
 
-corpus=$build/fuzz-corpus
-seeds=$build/fuzz-seeds
 artifacts=$build/fuzz-artifacts
-rm -rf "$seeds"
-mkdir -p "$corpus" "$artifacts"
-tests/fuzz/make-corpus.sh "$build/bin" "$seeds"
+mkdir -p "$artifacts"
 
-echo "fuzzing the chunk reader for ${seconds}s ($(ls "$seeds" | wc -l) seeds, corpus in $corpus)"
-# New inputs go to the first directory (the working corpus); the seeds are only read.
-"$build/bin/bk-chunk-fuzz" "$corpus" "$seeds" -max_total_time="$seconds" -max_len=65536 \
-  -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/"
+# fuzz NAME SEEDS_DIR: runs bk-NAME-fuzz over a working corpus plus the seeds.
+fuzz() {
+  local corpus=$build/fuzz-corpus-$1
+  mkdir -p "$corpus"
+  echo "fuzzing $1 for ${seconds}s ($(ls "$2" | wc -l) seeds, corpus in $corpus)"
+  # New inputs go to the first directory (the working corpus); the seeds are only read.
+  "$build/bin/bk-$1-fuzz" "$corpus" "$2" -max_total_time="$seconds" -max_len=65536 \
+    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/$1-"
+}
+
+seeds=$build/fuzz-seeds-chunk
+rm -rf "$seeds"
+tests/fuzz/make-corpus.sh "$build/bin" "$seeds"
+fuzz chunk "$seeds"
+
+# Expression seeds: one expression per file, then a few records.
+seeds=$build/fuzz-seeds-expr
+rm -rf "$seeds"
+mkdir -p "$seeds"
+records='{"ts":"2026-03-29T01:30:00Z","device":"m-1","value":7.416,"temp":null,"status":"ok","seq":1}
+{"ts":"2026-10-25T00:30:00+00:00","device":"m-2","value":-2,"temp":21.5,"status":"warn","seq":2}
+{"ts":"bad","device":null,"value":1e300,"temp":0,"status":"","seq":-9223372036854775808}'
+n=0
+while IFS= read -r expr; do
+  n=$((n + 1))
+  printf '%s\n%s\n' "$expr" "$records" >"$seeds/e$n"
+done <<'EXPRS'
+status == "ok" and value > 5
+not (temp is null) or seq % 2 == 0 and device in ("m-1", "m-2")
+kwh = value / 1000
+round(value * 1.5, 2) + abs(-3) - floor(temp) * ceil(2.5)
+substr(upper(device) || "-" || to_string(seq), 2, 3)
+split_part(ts, "-", 2) != replace(lower(status), "o", "0")
+coalesce(temp, to_float("1.5"), 0) >= if(value < 0, 1, 2)
+trunc(ts, "day") < parse_time(ts) + 1h30m
+strftime(bucket(ts, 15m), "%Y-%m-%d %H:%M %z") == "x"
+year(ts) * 100 + month(ts) + day(ts) + hour(ts) + weekday(ts) + epoch_s(ts) + epoch_ms(ts)
+epoch_s(seq) > "2026-01-01T00:00:00Z" and length(device) between
+`odd name` is not null
+EXPRS
+fuzz expr "$seeds"
