@@ -650,16 +650,18 @@ Column compare_with(const Vec& a, const Vec& b, int64_t n, Cmp cmp) {
                            [&](int64_t i, int64_t& out, Column&) { out = cmp(a.int_at(i), b.int_at(i)); });
 }
 
-Vec compare(const ExprNode& node, const Vec& a, const Vec& b, const EvalCtx& ctx) {
+// a OP b for a comparison operator. `where` is the node a type error points at,
+// `left` the node of a (for the hint).
+Vec compare(const std::string& op, const ExprNode& where, const ExprNode& left, const Vec& a, const Vec& b,
+            const EvalCtx& ctx) {
   Type ta = a.type, tb = b.type;
   if (ta == Type::Null || tb == Type::Null) return Vec::of(all_null(ctx.n));
   bool ok = (is_number(ta) && is_number(tb)) || (is_text(ta) && is_text(tb)) || ta == tb;
   if (!ok) {
     std::string hint = "convert one side, e.g. with to_int(), to_float() or to_string()";
-    if (is_text(ta) && is_number(tb)) hint = concat("convert with to_float(", node.args[0]->name.empty() ? "..." : node.args[0]->name, ") or quote the number");
-    ctx.fail(node, concat("cannot compare ", type_name(ta), " with ", type_name(tb)), hint);
+    if (is_text(ta) && is_number(tb)) hint = concat("convert with to_float(", left.name.empty() ? "..." : left.name, ") or quote the number");
+    ctx.fail(where, concat("cannot compare ", type_name(ta), " with ", type_name(tb)), hint);
   }
-  const std::string& op = node.name;
   Column c;
   if (op == "==") c = compare_with(a, b, ctx.n, [](auto x, auto y) { return x == y; });
   else if (op == "!=") c = compare_with(a, b, ctx.n, [](auto x, auto y) { return x != y; });
@@ -803,7 +805,8 @@ Vec eval_node(const ExprNode& node, const EvalCtx& ctx) {
       Vec a = eval_node(*node.args[0], ctx);
       Vec b = eval_node(*node.args[1], ctx);
       const std::string& op = node.name;
-      if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") return compare(node, a, b, ctx);
+      if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=")
+        return compare(op, node, *node.args[0], a, b, ctx);
       return arithmetic(node, a, b, ctx);
     }
     case NodeKind::IsNull: {
@@ -813,16 +816,12 @@ Vec eval_node(const ExprNode& node, const EvalCtx& ctx) {
       return Vec::of(std::move(c));
     }
     case NodeKind::In: {
+      // x in (a, b) is x == a or x == b; a list item of the wrong type is shown.
       Vec lhs = eval_node(*node.args[0], ctx);
       Vec acc = Vec::of(Scalar{Type::Bool, 0, 0, {}});
-      ExprNode eq;
-      eq.kind = NodeKind::Binary;
-      eq.name = "==";
-      eq.pos = node.pos;
-      eq.len = node.len;
       for (size_t k = 1; k < node.args.size(); ++k) {
         Vec item = eval_node(*node.args[k], ctx);
-        Vec hit = compare(eq, lhs, item, ctx);
+        Vec hit = compare("==", *node.args[k], *node.args[0], lhs, item, ctx);
         if (hit.type == Type::Null) hit = Vec::of(all_null(ctx.n));
         acc = logic(false, acc, hit, ctx.n);
       }

@@ -472,6 +472,16 @@ TEST_CASE("in and not in, with nulls in the list and on the left") {
   CHECK(error("i not 1") == "--where: unexpected 'not' (is an operator missing?)\n  i not 1\n    ^^^");
 }
 
+TEST_CASE("regression: in with a list item of another type is an error, not a crash") {
+  // compare() read the left operand of its node for the hint; in's comparison node has none.
+  CHECK(error("s in ('ok', 1)") ==
+        "--where: cannot compare string with int64 (convert with to_float(s) or quote the number)\n"
+        "  s in ('ok', 1)\n              ^");
+  CHECK(error("i in (1, 'x')") ==
+        "--where: cannot compare int64 with string (convert one side, e.g. with to_int(), to_float() or "
+        "to_string())\n  i in (1, 'x')\n           ^^^");
+}
+
 TEST_CASE("is null and is not null") {
   CHECK(vals("i is null") == "bool: false | false | true | false");
   CHECK(vals("i is not null") == "bool: true | true | false | true");
