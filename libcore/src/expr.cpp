@@ -659,7 +659,8 @@ Vec compare(const std::string& op, const ExprNode& where, const ExprNode& left, 
   bool ok = (is_number(ta) && is_number(tb)) || (is_text(ta) && is_text(tb)) || ta == tb;
   if (!ok) {
     std::string hint = "convert one side, e.g. with to_int(), to_float() or to_string()";
-    if (is_text(ta) && is_number(tb)) hint = concat("convert with to_float(", left.name.empty() ? "..." : left.name, ") or quote the number");
+    if (is_text(ta) && is_number(tb))
+      hint = concat("convert with to_float(", ctx.text.substr(left.pos, left.len), ") or quote the number");
     ctx.fail(where, concat("cannot compare ", type_name(ta), " with ", type_name(tb)), hint);
   }
   Column c;

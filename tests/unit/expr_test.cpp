@@ -409,6 +409,19 @@ TEST_CASE("comparison type errors") {
         "to_string())\n  t > 'x'\n  ^^^^^^^");
 }
 
+TEST_CASE("regression: the convert hint names the left operand's text") {
+  // The hint used the node's name, which for an operator is the operator: to_float(||).
+  CHECK(error("s || 'x' > 5") ==
+        "--where: cannot compare string with int64 (convert with to_float(s || 'x') or quote the number)\n"
+        "  s || 'x' > 5\n  ^^^^^^^^^^^^");
+  CHECK(error("lower(s) > 5") ==
+        "--where: cannot compare string with int64 (convert with to_float(lower(s)) or quote the number)\n"
+        "  lower(s) > 5\n  ^^^^^^^^^^^^");
+  CHECK(error("'5' > 5") ==
+        "--where: cannot compare string with int64 (convert with to_float('5') or quote the number)\n"
+        "  '5' > 5\n  ^^^^^^^");
+}
+
 TEST_CASE("comparisons do not chain") {
   CHECK(error("1 < 2 < 3") ==
         "--where: comparisons do not chain (join them with and: a < b and b < c)\n  1 < 2 < 3\n        ^");
