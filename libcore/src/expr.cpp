@@ -485,17 +485,15 @@ class Parser {
   std::unique_ptr<ExprNode> parse_unary() {
     if (peek().kind == Tok::Op && peek().text == "-") {
       const Token& t = next();
-      // A negative number literal folds here, so -9223372036854775808 works.
+      // A negative number literal folds here, so -9223372036854775808 works. Unary
+      // minus binds tighter than * / %, so folding never changes the meaning.
       if (peek().kind == Tok::Number && !peek().duration) {
         const Token& num = peek();
         std::string digits = text_.substr(num.pos, num.len);
         int64_t iv;
         double dv;
         auto kind = parse_number("-" + (digits[0] == '.' ? "0" + digits : digits), iv, dv);
-        if (kind != NumberKind::None && (at_ + 1 >= toks_.size() || !(toks_[at_ + 1].kind == Tok::Op &&
-                                                                          (toks_[at_ + 1].text == "*" ||
-                                                                           toks_[at_ + 1].text == "/" ||
-                                                                           toks_[at_ + 1].text == "%")))) {
+        if (kind != NumberKind::None) {
           next();
           auto n = node(NodeKind::Literal, t.pos, num.pos + num.len);
           n->lit.type = kind == NumberKind::Int ? Type::Int64 : Type::Float64;

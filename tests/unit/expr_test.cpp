@@ -283,6 +283,15 @@ TEST_CASE("int64 limits: -INT64_MIN overflows to null") {
   CHECK(value("-9223372036854775807 - 1") == "int64: -9223372036854775808");
 }
 
+TEST_CASE("regression: a negative literal before * / % stays the literal") {
+  // -9223372036854775808 was folded into one literal except before * / %, where it
+  // became -(9223372036854775808.0), a float.
+  CHECK(value("-9223372036854775808 * 1") == "int64: -9223372036854775808");
+  CHECK(value("-9223372036854775808 % -1") == "int64: 0");
+  CHECK(value("-9223372036854775808 / -1") == "float64: 9223372036854775808.0");
+  CHECK(value("-2 % 3") == "int64: -2");
+}
+
 TEST_CASE("logical precedence: not > and > or; comparisons below arithmetic") {
   Batch abc = batch({{"a", bool_col({true, false, false})},
                      {"b", bool_col({false, false, true})},
