@@ -738,6 +738,7 @@ Vec arithmetic(const ExprNode& node, const Vec& a, const Vec& b, const EvalCtx& 
         if (y == 0) c.valid.set(i, false);
         else r = std::fmod(x, y);
     }
+    if (!std::isfinite(r)) c.valid.set(i, false);  // overflow gives null, as for ints
   }));
 }
 
