@@ -676,7 +676,14 @@ Vec arithmetic(const ExprNode& node, const Vec& a, const Vec& b, const EvalCtx& 
   Type ta = a.type, tb = b.type;
   int64_t n = ctx.n;
   if (ta == Type::Null || tb == Type::Null) {
-    if (op == "||" || (is_number(ta) || is_number(tb) || ta == tb)) return Vec::of(all_null(n));
+    // A null-typed side (the literal null, or a field null in every row of the
+    // block) could have any type: the result is null wherever the other side's
+    // type takes this operator at all, so that no block fails for lack of values.
+    Type other = ta == Type::Null ? tb : ta;
+    bool takes = op == "||" || other == Type::Null || is_number(other) ||
+                 (op == "+" && (is_text(other) || other == Type::Timestamp)) ||
+                 (op == "-" && other == Type::Timestamp);
+    if (takes) return Vec::of(all_null(n));
   }
   if (op == "||" || (op == "+" && is_text(ta) && is_text(tb))) {
     Bitmap valid = both_valid(a, b, n);

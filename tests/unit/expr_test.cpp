@@ -375,6 +375,23 @@ TEST_CASE("strings concatenate with || and with + between strings") {
   CHECK(vals("j || ''") == R"(string: "[1,2]" | "{"a":1}" | null | "[]")");
 }
 
+TEST_CASE("regression: a null-typed operand gives null with strings and timestamps") {
+  // A field that is null in every row of a block has type null there; s + n and
+  // t + n were type errors in that block only.
+  CHECK(vals("s + n") == "null: null | null | null | null");
+  CHECK(vals("n + s") == "null: null | null | null | null");
+  CHECK(vals("t + n") == "null: null | null | null | null");
+  CHECK(vals("n - t") == "null: null | null | null | null");
+  CHECK(value("null + 'a'") == "null: null");
+  // Where no type of the null side would do, it stays an error.
+  CHECK(error("s * n") ==
+        "--where: cannot apply * to string and null (arithmetic takes numbers; convert with to_int() or to_float())\n"
+        "  s * n\n  ^^^^^");
+  CHECK(error("b + null") ==
+        "--where: cannot apply + to bool and null (arithmetic takes numbers; convert with to_int() or to_float())\n"
+        "  b + null\n  ^^^^^^^^");
+}
+
 TEST_CASE("timestamp arithmetic with durations") {
   CHECK(vals("t + 1h") == "timestamp: 2026-03-01T13:00:00Z | 2026-03-01T14:00:00Z | null | 2026-03-01T13:00:00Z");
   CHECK(vals("1h + t") == "timestamp: 2026-03-01T13:00:00Z | 2026-03-01T14:00:00Z | null | 2026-03-01T13:00:00Z");
