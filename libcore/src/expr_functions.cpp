@@ -183,8 +183,7 @@ double round_decimal(double x, int64_t d) {
     }
   }
   std::string text = (neg ? "-" : "") + digits.substr(0, dot) + "." + digits.substr(dot) + "0";
-  double r = std::strtod(text.c_str(), nullptr);
-  return r == 0 ? 0.0 : r;  // no -0.0
+  return std::strtod(text.c_str(), nullptr);
 }
 
 Vec fn_round(Call& c) {
@@ -194,6 +193,7 @@ Vec fn_round(Call& c) {
   if (c.args[0].type == Type::Int64 && c.args.size() == 1) return Vec::of(c.args[0].to_column(c.n()));
   return floats(c, [&](int64_t i, double& r) {
     r = round_decimal(c.args[0].num_at(i), c.args.size() > 1 ? c.args[1].int_at(i) : 0);
+    if (r == 0) r = 0.0;  // no -0.0
     return true;
   });
 }

@@ -619,6 +619,14 @@ TEST_CASE("round: half away from zero, on the decimal the number reads as") {
         "--where: round() takes 1 to 2 arguments, not 3 (see man 7 bk-expr)\n  round(1, 2, 3)\n  ^^^^^^^^^^^^^^");
 }
 
+TEST_CASE("regression: round never gives -0.0, with negative digits or tiny numbers either") {
+  // Only the path for ordinary decimals turned -0.0 into 0.0.
+  CHECK(value("round(-4, -1)") == "float64: 0.0");
+  CHECK(value("round(-0.0001, 2)") == "float64: 0.0");
+  CHECK(value("round(-1e-20)") == "float64: 0.0");
+  CHECK(value("round(-0.0, 1)") == "float64: 0.0");
+}
+
 TEST_CASE("floor and ceil") {
   CHECK(value("floor(2.7)") == "float64: 2.0");
   CHECK(value("floor(-2.2)") == "float64: -3.0");
