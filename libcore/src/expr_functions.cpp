@@ -205,6 +205,7 @@ Vec fn_floor_ceil(Call& c, bool floor) {
   return floats(c, [&](int64_t i, double& r) {
     double x = c.args[0].float_at(i);
     r = floor ? std::floor(x) : std::ceil(x);
+    if (r == 0) r = 0.0;  // no -0.0, as in round()
     return true;
   });
 }

@@ -638,6 +638,12 @@ TEST_CASE("floor and ceil") {
   CHECK(error("floor('1')") == "--where: floor(): argument 1 must be a number, not string\n  floor('1')\n        ^^^");
 }
 
+TEST_CASE("regression: ceil of a negative fraction is 0.0, not -0.0") {
+  CHECK(value("ceil(-0.5)") == "float64: 0.0");
+  CHECK(vals("ceil(f)") == "float64: 3.0 | 0.0 | null | 0.0");
+  CHECK(value("floor(-0.0)") == "float64: 0.0");
+}
+
 TEST_CASE("lower and upper change ASCII letters only") {
   CHECK(value("lower('AbC-1')") == R"(string: "abc-1")");
   CHECK(value("upper('AbC-1')") == R"(string: "ABC-1")");
