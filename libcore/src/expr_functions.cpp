@@ -256,10 +256,13 @@ Vec fn_substr(Call& c) {
   return strings(c, [&](int64_t i, std::string& out) {
     std::string_view s = c.args[0].str_at(i);
     int64_t start = c.args[1].int_at(i);
-    int64_t len = c.args.size() > 2 ? c.args[2].int_at(i) : INT64_MAX / 4;
+    bool has_len = c.args.size() > 2;
+    int64_t len = has_len ? c.args[2].int_at(i) : 0;
     if (len < 0) return false;
-    // SQL: positions before 1 eat into the length.
-    int64_t from = start - 1, to = from + len;
+    // SQL: positions before 1 eat into the length. Saturating near the int64 limits.
+    int64_t from, to = INT64_MAX;
+    if (__builtin_sub_overflow(start, 1, &from)) from = INT64_MIN;
+    if (has_len && __builtin_add_overflow(from, len, &to)) to = INT64_MAX;
     if (from < 0) from = 0;
     if (to <= from) return true;
     size_t a = utf8_offset(s, from), b = utf8_offset(s, to);

@@ -687,6 +687,16 @@ TEST_CASE("substr: SQL's 1-based start, counted in characters") {
         "--where: substr() takes 2 to 3 arguments, not 1 (see man 7 bk-expr)\n  substr('x')\n  ^^^^^^^^^^^");
 }
 
+TEST_CASE("regression: substr with a start or length near the int64 limits") {
+  // start + length overflowed: a huge length gave "" and a huge start was undefined.
+  CHECK(value("substr('hello', 2, 9223372036854775807)") == R"(string: "ello")");
+  CHECK(value("substr('hello', 9223372036854775807)") == R"(string: "")");
+  CHECK(value("substr('hello', 9223372036854775807, 9223372036854775807)") == R"(string: "")");
+  CHECK(value("substr('hello', -9223372036854775808, 3)") == R"(string: "")");
+  CHECK(value("substr('hello', -9223372036854775808)") == R"(string: "hello")");
+  CHECK(value("substr('hello', -9223372036854775808, 9223372036854775807)") == R"(string: "")");
+}
+
 TEST_CASE("starts_with, ends_with, contains") {
   CHECK(value("starts_with('hello', 'he')") == "bool: true");
   CHECK(value("starts_with('hello', 'lo')") == "bool: false");
