@@ -899,7 +899,7 @@ Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quote) {
-      if (c == '\\') ++i;
+      if (c == '\\' && quote != '`') ++i;  // backquoted names have no escapes
       else if (c == quote) quote = 0;
       continue;
     }
@@ -919,7 +919,15 @@ Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions
   std::string name(text.substr(0, eq));
   size_t a = name.find_first_not_of(" \t"), z = name.find_last_not_of(" \t");
   name = a == std::string::npos ? "" : name.substr(a, z - a + 1);
-  if (name.size() >= 2 && name.front() == '`' && name.back() == '`') name = name.substr(1, name.size() - 2);
+  if (name.size() >= 2 && name.front() == '`' && name.back() == '`') {
+    // As the lexer reads it: a doubled backquote inside is one.
+    std::string inner;
+    for (size_t k = 1; k + 1 < name.size(); ++k) {
+      inner += name[k];
+      if (name[k] == '`') ++k;
+    }
+    name = std::move(inner);
+  }
   if (name.empty())
     throw Error::usage(concat(flag, ": the field name before = is missing"), "for example: kwh = value / 1000")
         .detail(caret_lines(whole, 0, eq + 1));

@@ -939,6 +939,12 @@ TEST_CASE("parse_assignment: NAME = EXPR") {
   CHECK(parse_assignment("`a=b` = 1", "--set").name == "a=b");
 }
 
+TEST_CASE("regression: parse_assignment reads a backquoted name as the lexer does") {
+  // A doubled backquote is one backquote; a backslash in backquotes is no escape.
+  CHECK(parse_assignment("`a``b` = 1", "--set").name == "a`b");
+  CHECK(parse_assignment("`dir\\` = 1", "--set").name == "dir\\");
+}
+
 TEST_CASE("parse_assignment errors") {
   auto fail = [](std::string_view text) {
     try {
