@@ -24,11 +24,21 @@ namespace bk {
 
 std::string_view describe_type(Type t) { return type_name(t); }
 
+// Columns count characters, not bytes (UTF-8 continuation bytes take none); a tab
+// stays a tab below as above, and a line break shows as a space, so the carets
+// stand under the span on a terminal.
 std::string caret_lines(const std::string& text, size_t pos, size_t len) {
-  std::string out = "  " + text + "\n  ";
   pos = std::min(pos, text.size());
-  out.append(pos, ' ');
-  out.append(std::max<size_t>(1, std::min(len, text.size() - pos + 1)), '^');
+  len = std::min(len, text.size() - pos);
+  auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  std::string out = "  ";
+  for (char c : text) out += c == '\n' || c == '\r' ? ' ' : c;
+  out += "\n  ";
+  for (size_t k = 0; k < pos; ++k)
+    if (!continuation(text[k])) out += text[k] == '\t' ? '\t' : ' ';
+  size_t width = 0;
+  for (size_t k = pos; k < pos + len; ++k) width += !continuation(text[k]);
+  out.append(std::max<size_t>(1, width), '^');
   return out;
 }
 

@@ -1042,6 +1042,22 @@ TEST_CASE("type mismatch and argument counts") {
         "--where: contains() takes 2 arguments, not 1 (see man 7 bk-expr)\n  contains('a')\n  ^^^^^^^^^^^^^");
 }
 
+TEST_CASE("regression: the caret counts characters, not bytes") {
+  // Each ü is two bytes; the caret stood one column to the right per ü before it.
+  CHECK(error("s == 'Zürich' and i") ==
+        "--where: and takes true/false, not int64 (compare it, e.g. x > 0 or x is not null)\n"
+        "  s == 'Zürich' and i\n                    ^");
+  CHECK(error("'ü' || x") == "--where: unknown field 'x' (did you mean 'i'?)\n  'ü' || x\n         ^");
+  CHECK(error("'üü' == 1") ==
+        "--where: cannot compare string with int64 (convert with to_float('üü') or quote the number)\n"
+        "  'üü' == 1\n  ^^^^^^^^^");
+  // A line break shows as a space; a tab stays a tab, above and below.
+  CHECK(error("b and\ni") ==
+        "--where: and takes true/false, not int64 (compare it, e.g. x > 0 or x is not null)\n  b and i\n        ^");
+  CHECK(error("b and\ti") ==
+        "--where: and takes true/false, not int64 (compare it, e.g. x > 0 or x is not null)\n  b and\ti\n       \t^");
+}
+
 // ---- determinism ----------------------------------------------------------------------
 
 TEST_CASE("evaluating a batch in pieces gives the values of the whole") {
