@@ -334,6 +334,24 @@ Vec fn_split_part(Call& c) {
 
 // ---- conversions ----------------------------------------------------------------
 
+// A number written as text, for to_int() and to_float(): JSON's grammar, plus
+// blanks around it, a leading '+', leading zeros (the 007 of a meter id) and a
+// leading '.', as a person writes numbers.
+NumberKind parse_number_text(std::string_view s, int64_t& i, double& d) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  std::string t;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    if (s.front() == '-') t += '-';
+    s.remove_prefix(1);
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) return NumberKind::None;
+  }
+  while (s.size() > 1 && s[0] == '0' && std::isdigit(static_cast<unsigned char>(s[1]))) s.remove_prefix(1);
+  if (!s.empty() && s.front() == '.') t += '0';
+  t += s;
+  return parse_number(t, i, d);
+}
+
 Vec fn_to_int(Call& c) {
   const Vec& a = c.args[0];
   if (a.type == Type::Null) return Vec::null();
@@ -352,10 +370,7 @@ Vec fn_to_int(Call& c) {
     default:
       return ints(c, Type::Int64, [&](int64_t i, int64_t& r) {
         double d;
-        std::string_view s = a.str_at(i);
-        while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-        while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-        auto k = parse_number(s, r, d);
+        auto k = parse_number_text(a.str_at(i), r, d);
         if (k == NumberKind::Int) return true;
         if (k == NumberKind::Float && std::trunc(d) == d && std::fabs(d) < 9.2e18) return r = static_cast<int64_t>(d), true;
         return false;  // not an integer: null
@@ -371,10 +386,7 @@ Vec fn_to_float(Call& c) {
   if (a.type == Type::Timestamp) c.fail_arg(0, "cannot convert a timestamp to float64", "use epoch_s() or epoch_ms()");
   return floats(c, [&](int64_t i, double& r) {
     int64_t iv;
-    std::string_view s = a.str_at(i);
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    auto k = parse_number(s, iv, r);
+    auto k = parse_number_text(a.str_at(i), iv, r);
     if (k == NumberKind::Int) r = static_cast<double>(iv);
     return k != NumberKind::None;
   });

@@ -773,7 +773,6 @@ TEST_CASE("to_int of every type; a bad string is null") {
   CHECK(value("to_int('')") == "int64: null");
   CHECK(value("to_int('12abc')") == "int64: null");
   CHECK(value("to_int('0x10')") == "int64: null");
-  CHECK(value("to_int('+5')") == "int64: null");
   CHECK(value("to_int(null)") == "null: null");
   CHECK(vals("to_int(f)") == "int64: 2 | 0 | null | 0");
   CHECK(vals("to_int(b)") == "int64: 1 | 0 | null | 1");
@@ -781,6 +780,29 @@ TEST_CASE("to_int of every type; a bad string is null") {
   CHECK(vals("to_int(j)") == "int64: null | null | null | null");
   CHECK(error("to_int(1, 2)") ==
         "--where: to_int() takes 1 argument, not 2 (see man 7 bk-expr)\n  to_int(1, 2)\n  ^^^^^^^^^^^^");
+}
+
+TEST_CASE("regression: to_int and to_float read leading zeros, '+' and a leading '.'") {
+  // to_int(split_part('m-003648', '-', 2)) was null: the text went through JSON's
+  // number grammar, which has no leading zeros, no '+' and no '.5'.
+  CHECK(value("to_int('003648')") == "int64: 3648");
+  CHECK(value("to_int('-007')") == "int64: -7");
+  CHECK(value("to_int('00')") == "int64: 0");
+  CHECK(value("to_int('+5')") == "int64: 5");
+  CHECK(value("to_int('\t5\t')") == "int64: 5");
+  CHECK(value("to_float('.5')") == "float64: 0.5");
+  CHECK(value("to_float('-.5')") == "float64: -0.5");
+  CHECK(value("to_float('+1.5')") == "float64: 1.5");
+  CHECK(value("to_float('007.25')") == "float64: 7.25");
+  CHECK(value("to_float('00e5')") == "float64: 0.0");
+  CHECK(value("to_int(split_part('m-003648', '-', 2))") == "int64: 3648");
+  // Still not numbers.
+  CHECK(value("to_int('+-5')") == "int64: null");
+  CHECK(value("to_int('--5')") == "int64: null");
+  CHECK(value("to_int('-')") == "int64: null");
+  CHECK(value("to_int('+')") == "int64: null");
+  CHECK(value("to_float('5.')") == "float64: null");
+  CHECK(value("to_float('1 000')") == "float64: null");
 }
 
 TEST_CASE("to_float of every type; a bad string is null") {
