@@ -137,8 +137,13 @@ struct Token {
   bool quoted_ident = false;
 };
 
-bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
+// Names: ASCII letters, digits, _ and . (gps.lat), and any non-ASCII character
+// (température), whose UTF-8 bytes are all >= 0x80.
+bool ident_start(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return std::isalpha(u) || c == '_' || u >= 0x80;
+}
+bool ident_char(char c) { return ident_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }
 
 class Lexer {
  public:

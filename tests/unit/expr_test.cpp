@@ -243,6 +243,16 @@ TEST_CASE("field references: plain, dotted, backquoted") {
   CHECK(vals(kw, "length + 1") == "int64: 3");  // no parenthesis: a field
 }
 
+TEST_CASE("regression: names with non-ASCII letters need no backquotes") {
+  // 'température > 20' was "unexpected character '\xC3'", half a UTF-8 character.
+  Batch b = batch({{"température", float_col({21.5, 19.0})}, {"größe", int_col({3, 4})}});
+  CHECK(vals(b, "température > 20") == "bool: true | false");
+  CHECK(vals(b, "größe * 2") == "int64: 6 | 8");
+  CHECK(vals(b, "`größe`") == "int64: 3 | 4");
+  CHECK(error("température ≥ 20", b) ==
+        "--where: unexpected '≥' (is an operator missing?)\n  température ≥ 20\n              ^");
+}
+
 TEST_CASE("a constant gives one value per row") {
   CHECK(vals("1 + 1") == "int64: 2 | 2 | 2 | 2");
   CHECK(vals("'x'") == R"(string: "x" | "x" | "x" | "x")");
