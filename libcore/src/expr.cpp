@@ -25,11 +25,21 @@ namespace bk {
 
 std::string_view describe_type(Type t) { return type_name(t); }
 
+// Columns count characters, not bytes (UTF-8 continuation bytes take none); a tab
+// stays a tab below as above, and a line break shows as a space, so the carets
+// stand under the span on a terminal.
 std::string caret_lines(const std::string& text, size_t pos, size_t len) {
-  std::string out = "  " + text + "\n  ";
   pos = std::min(pos, text.size());
-  out.append(pos, ' ');
-  out.append(std::max<size_t>(1, std::min(len, text.size() - pos + 1)), '^');
+  len = std::min(len, text.size() - pos);
+  auto continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  std::string out = "  ";
+  for (char c : text) out += c == '\n' || c == '\r' ? ' ' : c;
+  out += "\n  ";
+  for (size_t k = 0; k < pos; ++k)
+    if (!continuation(text[k])) out += text[k] == '\t' ? '\t' : ' ';
+  size_t width = 0;
+  for (size_t k = pos; k < pos + len; ++k) width += !continuation(text[k]);
+  out.append(std::max<size_t>(1, width), '^');
   return out;
 }
 
@@ -128,8 +138,13 @@ struct Token {
   bool quoted_ident = false;
 };
 
-bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
+// Names: ASCII letters, digits, _ and . (gps.lat), and any non-ASCII character
+// (température), whose UTF-8 bytes are all >= 0x80.
+bool ident_start(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return std::isalpha(u) || c == '_' || u >= 0x80;
+}
+bool ident_char(char c) { return ident_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }
 
 class Lexer {
  public:
@@ -486,17 +501,15 @@ class Parser {
   std::unique_ptr<ExprNode> parse_unary() {
     if (peek().kind == Tok::Op && peek().text == "-") {
       const Token& t = next();
-      // A negative number literal folds here, so -9223372036854775808 works.
+      // A negative number literal folds here, so -9223372036854775808 works. Unary
+      // minus binds tighter than * / %, so folding never changes the meaning.
       if (peek().kind == Tok::Number && !peek().duration) {
         const Token& num = peek();
         std::string digits = text_.substr(num.pos, num.len);
         int64_t iv;
         double dv;
         auto kind = parse_number("-" + (digits[0] == '.' ? "0" + digits : digits), iv, dv);
-        if (kind != NumberKind::None && (at_ + 1 >= toks_.size() || !(toks_[at_ + 1].kind == Tok::Op &&
-                                                                          (toks_[at_ + 1].text == "*" ||
-                                                                           toks_[at_ + 1].text == "/" ||
-                                                                           toks_[at_ + 1].text == "%")))) {
+        if (kind != NumberKind::None) {
           next();
           auto n = node(NodeKind::Literal, t.pos, num.pos + num.len);
           n->lit.type = kind == NumberKind::Int ? Type::Int64 : Type::Float64;
@@ -589,7 +602,8 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cur = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1)});
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (same ? 0 : 1)});
       prev = cur;
     }
   }
@@ -660,15 +674,18 @@ Vec as_timestamp(const ExprNode& node, const Vec& s, const EvalCtx& ctx) {
   return Vec::of(Scalar{Type::Timestamp, t, 0, {}});
 }
 
-Vec compare(const ExprNode& node, const Vec& a0, const Vec& b0, const EvalCtx& ctx) {
+// a OP b for a comparison operator. `where` is the node a type error points at,
+// `left` the node of a (for the hint).
+Vec compare(const std::string& op, const ExprNode& where, const ExprNode& left, const Vec& a0, const Vec& b0,
+            const EvalCtx& ctx) {
   const Vec* pa = &a0;
   const Vec* pb = &b0;
   Vec conv;
   if (a0.type == Type::Timestamp && b0.is_scalar && is_text(b0.type)) {
-    conv = as_timestamp(node.args.size() > 1 ? *node.args[1] : node, b0, ctx);
+    conv = as_timestamp(where, b0, ctx);
     pb = &conv;
   } else if (b0.type == Type::Timestamp && a0.is_scalar && is_text(a0.type)) {
-    conv = as_timestamp(*node.args[0], a0, ctx);
+    conv = as_timestamp(left, a0, ctx);
     pa = &conv;
   }
   const Vec& a = *pa;
@@ -678,10 +695,10 @@ Vec compare(const ExprNode& node, const Vec& a0, const Vec& b0, const EvalCtx& c
   bool ok = (is_number(ta) && is_number(tb)) || (is_text(ta) && is_text(tb)) || ta == tb;
   if (!ok) {
     std::string hint = "convert one side, e.g. with to_int(), to_float() or to_string()";
-    if (is_text(ta) && is_number(tb)) hint = concat("convert with to_float(", node.args[0]->name.empty() ? "..." : node.args[0]->name, ") or quote the number");
-    ctx.fail(node, concat("cannot compare ", type_name(ta), " with ", type_name(tb)), hint);
+    if (is_text(ta) && is_number(tb))
+      hint = concat("convert with to_float(", ctx.text.substr(left.pos, left.len), ") or quote the number");
+    ctx.fail(where, concat("cannot compare ", type_name(ta), " with ", type_name(tb)), hint);
   }
-  const std::string& op = node.name;
   Column c;
   if (op == "==") c = compare_with(a, b, ctx.n, [](auto x, auto y) { return x == y; });
   else if (op == "!=") c = compare_with(a, b, ctx.n, [](auto x, auto y) { return x != y; });
@@ -697,7 +714,14 @@ Vec arithmetic(const ExprNode& node, const Vec& a, const Vec& b, const EvalCtx& 
   Type ta = a.type, tb = b.type;
   int64_t n = ctx.n;
   if (ta == Type::Null || tb == Type::Null) {
-    if (op == "||" || (is_number(ta) || is_number(tb) || ta == tb)) return Vec::of(all_null(n));
+    // A null-typed side (the literal null, or a field null in every row of the
+    // block) could have any type: the result is null wherever the other side's
+    // type takes this operator at all, so that no block fails for lack of values.
+    Type other = ta == Type::Null ? tb : ta;
+    bool takes = op == "||" || other == Type::Null || is_number(other) ||
+                 (op == "+" && (is_text(other) || other == Type::Timestamp)) ||
+                 (op == "-" && other == Type::Timestamp);
+    if (takes) return Vec::of(all_null(n));
   }
   if (op == "||" || (op == "+" && is_text(ta) && is_text(tb))) {
     Bitmap valid = both_valid(a, b, n);
@@ -759,6 +783,7 @@ Vec arithmetic(const ExprNode& node, const Vec& a, const Vec& b, const EvalCtx& 
         if (y == 0) c.valid.set(i, false);
         else r = std::fmod(x, y);
     }
+    if (!std::isfinite(r)) c.valid.set(i, false);  // overflow gives null, as for ints
   }));
 }
 
@@ -825,7 +850,8 @@ Vec eval_node(const ExprNode& node, const EvalCtx& ctx) {
       Vec a = eval_node(*node.args[0], ctx);
       Vec b = eval_node(*node.args[1], ctx);
       const std::string& op = node.name;
-      if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") return compare(node, a, b, ctx);
+      if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=")
+        return compare(op, node, *node.args[0], a, b, ctx);
       return arithmetic(node, a, b, ctx);
     }
     case NodeKind::IsNull: {
@@ -835,16 +861,12 @@ Vec eval_node(const ExprNode& node, const EvalCtx& ctx) {
       return Vec::of(std::move(c));
     }
     case NodeKind::In: {
+      // x in (a, b) is x == a or x == b; a list item of the wrong type is shown.
       Vec lhs = eval_node(*node.args[0], ctx);
       Vec acc = Vec::of(Scalar{Type::Bool, 0, 0, {}});
-      ExprNode eq;
-      eq.kind = NodeKind::Binary;
-      eq.name = "==";
-      eq.pos = node.pos;
-      eq.len = node.len;
       for (size_t k = 1; k < node.args.size(); ++k) {
         Vec item = eval_node(*node.args[k], ctx);
-        Vec hit = compare(eq, lhs, item, ctx);
+        Vec hit = compare("==", *node.args[k], *node.args[0], lhs, item, ctx);
         if (hit.type == Type::Null) hit = Vec::of(all_null(ctx.n));
         acc = logic(false, acc, hit, ctx.n);
       }
@@ -915,7 +937,7 @@ Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quote) {
-      if (c == '\\') ++i;
+      if (c == '\\' && quote != '`') ++i;  // backquoted names have no escapes
       else if (c == quote) quote = 0;
       continue;
     }
@@ -935,7 +957,15 @@ Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions
   std::string name(text.substr(0, eq));
   size_t a = name.find_first_not_of(" \t"), z = name.find_last_not_of(" \t");
   name = a == std::string::npos ? "" : name.substr(a, z - a + 1);
-  if (name.size() >= 2 && name.front() == '`' && name.back() == '`') name = name.substr(1, name.size() - 2);
+  if (name.size() >= 2 && name.front() == '`' && name.back() == '`') {
+    // As the lexer reads it: a doubled backquote inside is one.
+    std::string inner;
+    for (size_t k = 1; k + 1 < name.size(); ++k) {
+      inner += name[k];
+      if (name[k] == '`') ++k;
+    }
+    name = std::move(inner);
+  }
   if (name.empty())
     throw Error::usage(concat(flag, ": the field name before = is missing"), "for example: kwh = value / 1000")
         .detail(caret_lines(whole, 0, eq + 1));

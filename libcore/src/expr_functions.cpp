@@ -184,8 +184,7 @@ double round_decimal(double x, int64_t d) {
     }
   }
   std::string text = (neg ? "-" : "") + digits.substr(0, dot) + "." + digits.substr(dot) + "0";
-  double r = std::strtod(text.c_str(), nullptr);
-  return r == 0 ? 0.0 : r;  // no -0.0
+  return std::strtod(text.c_str(), nullptr);
 }
 
 Vec fn_round(Call& c) {
@@ -195,6 +194,7 @@ Vec fn_round(Call& c) {
   if (c.args[0].type == Type::Int64 && c.args.size() == 1) return Vec::of(c.args[0].to_column(c.n()));
   return floats(c, [&](int64_t i, double& r) {
     r = round_decimal(c.args[0].num_at(i), c.args.size() > 1 ? c.args[1].int_at(i) : 0);
+    if (r == 0) r = 0.0;  // no -0.0
     return true;
   });
 }
@@ -206,6 +206,7 @@ Vec fn_floor_ceil(Call& c, bool floor) {
   return floats(c, [&](int64_t i, double& r) {
     double x = c.args[0].float_at(i);
     r = floor ? std::floor(x) : std::ceil(x);
+    if (r == 0) r = 0.0;  // no -0.0, as in round()
     return true;
   });
 }
@@ -256,10 +257,13 @@ Vec fn_substr(Call& c) {
   return strings(c, [&](int64_t i, std::string& out) {
     std::string_view s = c.args[0].str_at(i);
     int64_t start = c.args[1].int_at(i);
-    int64_t len = c.args.size() > 2 ? c.args[2].int_at(i) : INT64_MAX / 4;
+    bool has_len = c.args.size() > 2;
+    int64_t len = has_len ? c.args[2].int_at(i) : 0;
     if (len < 0) return false;
-    // SQL: positions before 1 eat into the length.
-    int64_t from = start - 1, to = from + len;
+    // SQL: positions before 1 eat into the length. Saturating near the int64 limits.
+    int64_t from, to = INT64_MAX;
+    if (__builtin_sub_overflow(start, 1, &from)) from = INT64_MIN;
+    if (has_len && __builtin_add_overflow(from, len, &to)) to = INT64_MAX;
     if (from < 0) from = 0;
     if (to <= from) return true;
     size_t a = utf8_offset(s, from), b = utf8_offset(s, to);
@@ -331,6 +335,24 @@ Vec fn_split_part(Call& c) {
 
 // ---- conversions ----------------------------------------------------------------
 
+// A number written as text, for to_int() and to_float(): JSON's grammar, plus
+// blanks around it, a leading '+', leading zeros (the 007 of a meter id) and a
+// leading '.', as a person writes numbers.
+NumberKind parse_number_text(std::string_view s, int64_t& i, double& d) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  std::string t;
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
+    if (s.front() == '-') t += '-';
+    s.remove_prefix(1);
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) return NumberKind::None;
+  }
+  while (s.size() > 1 && s[0] == '0' && std::isdigit(static_cast<unsigned char>(s[1]))) s.remove_prefix(1);
+  if (!s.empty() && s.front() == '.') t += '0';
+  t += s;
+  return parse_number(t, i, d);
+}
+
 Vec fn_to_int(Call& c) {
   const Vec& a = c.args[0];
   if (a.type == Type::Null) return Vec::null();
@@ -349,10 +371,7 @@ Vec fn_to_int(Call& c) {
     default:
       return ints(c, Type::Int64, [&](int64_t i, int64_t& r) {
         double d;
-        std::string_view s = a.str_at(i);
-        while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-        while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-        auto k = parse_number(s, r, d);
+        auto k = parse_number_text(a.str_at(i), r, d);
         if (k == NumberKind::Int) return true;
         if (k == NumberKind::Float && std::trunc(d) == d && std::fabs(d) < 9.2e18) return r = static_cast<int64_t>(d), true;
         return false;  // not an integer: null
@@ -368,10 +387,7 @@ Vec fn_to_float(Call& c) {
   if (a.type == Type::Timestamp) c.fail_arg(0, "cannot convert a timestamp to float64", "use epoch_s() or epoch_ms()");
   return floats(c, [&](int64_t i, double& r) {
     int64_t iv;
-    std::string_view s = a.str_at(i);
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    auto k = parse_number(s, iv, r);
+    auto k = parse_number_text(a.str_at(i), iv, r);
     if (k == NumberKind::Int) r = static_cast<double>(iv);
     return k != NumberKind::None;
   });
