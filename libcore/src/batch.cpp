@@ -253,6 +253,7 @@ Column& Batch::add_column(std::string name, Column c) {
 Batch select_columns(Batch&& b, const std::vector<std::string>& names) {
   Batch out;
   out.rows = b.rows;
+  out.first_block = b.first_block;
   out.source = std::move(b.source);
   out.first_line = b.first_line;
   out.line_count = b.line_count;

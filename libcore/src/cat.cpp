@@ -228,13 +228,19 @@ void run_cat(Context& ctx, const CatOptions& opts) {
       spec.limit = opts.head;
       spec.map = [&](Batch& b) {
         // Computed fields first, in order; then the filter sees them; then the selection.
+        // Names are checked against the first block of each input (a field missing
+        // there is most likely a typo); later blocks read a missing field as null.
         for (const auto& a : sets) {
+          if (b.first_block) a.expr.check(b);
           Column c = a.expr.eval(b);
           int64_t k = b.find(a.name);
           if (k >= 0) b.columns[k] = std::move(c);
           else b.add_column(a.name, std::move(c));
         }
-        if (where) filter_rows(b, where->eval_filter(b));
+        if (where) {
+          if (b.first_block) where->check(b);
+          filter_rows(b, where->eval_filter(b));
+        }
         if (!opts.select.empty()) b = select_columns(std::move(b), opts.select);
       };
       run_pipeline(ctx, inputs, opts.read, spec, *writer);

@@ -594,41 +594,43 @@ class Parser {
 
 // ---- evaluation -----------------------------------------------------------------
 
+// Edit distance ignoring letter case, a swap of two neighbours counting as one edit
+// (optimal string alignment): "vlaue" is one edit from "value".
 size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t prev = row[0];
-    row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cur = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (same ? 0 : 1)});
-      prev = cur;
+      size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
+// A field reference: the batch's column. A name no record of the batch has reads as
+// null, since records of one input need not all have every field; but when checking
+// (the first block of an input), a name a typo away from a field that is there is
+// reported: 'vlaue' next to 'value' is a mistake, not an optional field.
 Vec eval_field(const ExprNode& node, const EvalCtx& ctx) {
   int64_t k = ctx.batch.find(node.name);
   if (k >= 0) return Vec::of_ref(ctx.batch.columns[k]);
+  if (!ctx.strict) return Vec::null();
   std::string best;
   size_t best_d = SIZE_MAX;
   for (const auto& name : ctx.batch.names) {
     size_t d = edit_distance(node.name, name);
     if (d < best_d) best_d = d, best = name;
   }
-  std::string hint;
-  if (!best.empty() && best_d <= std::max<size_t>(2, node.name.size() / 3)) hint = concat("did you mean '", best, "'?");
-  else if (!ctx.batch.names.empty()) {
-    hint = "the fields are";
-    for (size_t i = 0; i < ctx.batch.names.size() && i < 12; ++i) hint += (i ? ", " : " ") + ctx.batch.names[i];
-    if (ctx.batch.names.size() > 12) hint += ", ...";
-  } else {
-    hint = "the input has no fields";
-  }
-  ctx.fail(node, concat("unknown field '", node.name, "'"), hint);
+  size_t len = node.name.size();
+  bool typo = !best.empty() && (best_d == 0 || (len >= 3 && best_d <= (len <= 5 ? 1u : 2u)));  // 0: letter case
+  if (!typo) return Vec::null();
+  std::string where = ctx.batch.source.empty() ? "" : concat(" in ", ctx.batch.source);
+  ctx.fail(node, concat("unknown field '", node.name, "'", where), concat("did you mean '", best, "'?"));
 }
 
 bool is_number(Type t) { return t == Type::Int64 || t == Type::Float64; }
@@ -910,7 +912,8 @@ Type Expr::check(const Batch& b) const {
     z.type = c.type;
     empty.columns.push_back(std::move(z));
   }
-  EvalCtx ctx{text_, flag_, opts_, empty, 0};
+  empty.source = b.source;
+  EvalCtx ctx{text_, flag_, opts_, empty, 0, true};
   return eval_node(*root_, ctx).type;
 }
 

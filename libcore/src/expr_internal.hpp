@@ -84,7 +84,8 @@ struct EvalCtx {
   const std::string& flag;
   const ExprOptions& opts;
   const Batch& batch;
-  int64_t n;  // rows
+  int64_t n;            // rows
+  bool strict = false;  // an unknown field is an error (check); else it reads as null
 
   // A usage error about `node`, with the expression and a caret under it.
   [[noreturn]] void fail(const ExprNode& node, const std::string& what, const std::string& hint = {}) const;

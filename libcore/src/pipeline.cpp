@@ -106,6 +106,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
     try {
       w->batch = parse_block(w->raw);
       w->first_in_file = w->raw.first_in_file;
+      w->batch.first_block = w->first_in_file;
       ctx.counters.rows_in += w->batch.rows;
       if (spec.map) spec.map(w->batch);
     } catch (...) {

@@ -34,9 +34,11 @@ class Expr {
   ~Expr();
 
   // The type the expression has over `b`'s schema; throws a usage error (with a
-  // caret) for an unknown field or a type mismatch.
+  // caret) for an unknown field or a type mismatch. Tools check the first block of
+  // each input: a name missing there is a mistake (a typo, most likely).
   Type check(const Batch& b) const;
-  // Evaluates over every row of `b` (after check()).
+  // Evaluates over every row of `b`. A field that no record of `b` has reads as
+  // null (records of one input need not all have every field).
   Column eval(const Batch& b) const;
   // A filter: keep[i] is 1 where the expression is true (null and false drop).
   std::vector<uint8_t> eval_filter(const Batch& b) const;
