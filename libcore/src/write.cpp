@@ -96,7 +96,20 @@ inline char* put_json_string(char* p, std::string_view s) {
 }
 
 // Shortest round-trip text of a finite double, ".0" added when integral; needs 32 bytes.
+// Most data is short decimals (7.416): when v is exactly m / 10^k for a k up to 6,
+// put_decimal writes it without the shortest-digits search (same text, see text.hpp).
 inline char* put_double(char* p, double v) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+  if (std::fabs(v) < 1e9 && v != 0) {
+    for (int k = 0; k <= 6; ++k) {
+      double y = v * kPow10[k];
+      double r = std::nearbyint(y);
+      if (r == y || r / kPow10[k] == v) {
+        if (r / kPow10[k] == v) return put_decimal(p, v, k);
+        break;
+      }
+    }
+  }
   char* start = p;
   p = std::to_chars(p, p + 32, v).ptr;
   for (char* q = start; q < p; ++q)

@@ -3,6 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <random>
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -344,3 +349,47 @@ TEST_CASE("writers through an Output") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("doubles print as std::to_chars does, through the decimal fast path or not") {
+  // put_double takes a shortcut for values that are exactly m / 10^k (k <= 6); the
+  // text must be the same as the shortest-digits search would give.
+  std::mt19937_64 rng(7);
+  Column c;
+  c.type = Type::Float64;
+  std::vector<double> vals;
+  for (int i = 0; i < 200000; ++i) {
+    double x;
+    switch (i % 5) {
+      case 0: x = static_cast<double>(static_cast<int64_t>(rng() % 100000)) / 1000.0; break;
+      case 1: x = std::round(static_cast<double>(rng()) / 1.8e19 * 1e6) / 1e4 - 50; break;
+      case 2: {
+        uint64_t bits = rng();
+        std::memcpy(&x, &bits, 8);
+        if (!std::isfinite(x)) x = 1.5;
+        break;
+      }
+      case 3: x = static_cast<double>(rng() % 1000000000) * (i % 2 ? 1 : -1); break;
+      default: x = static_cast<double>(rng()) / 1.8e19 * std::pow(10.0, static_cast<int>(rng() % 20) - 10);
+    }
+    vals.push_back(x);
+    c.append_double(x);
+  }
+  for (double x : {0.1, 0.2, 0.3, 1e-7, 123456.789, 999999.9999995, -0.0, 0.0, 1e9, 100000.0, 7.416, 42.674})
+    vals.push_back(x), c.append_double(x);
+  Batch b;
+  b.add_column("x", std::move(c));
+  b.rows = static_cast<int64_t>(vals.size());
+  std::string out;
+  encode_delimited(b, ',', out);
+  size_t pos = 0, bad = 0;
+  for (double x : vals) {
+    size_t e = out.find('\n', pos);
+    std::string got = out.substr(pos, e - pos);
+    pos = e + 1;
+    char buf[64];
+    std::string want(buf, std::to_chars(buf, buf + 64, x).ptr);
+    if (want.find_first_of(".en") == std::string::npos) want += ".0";
+    if (got != want && bad++ < 5) CHECK(got == want);
+  }
+  CHECK(bad == 0);
+}
