@@ -3,6 +3,7 @@
 // function with its edge cases, filters, assignments, and the exact text of the
 // errors (message, hint, and the caret under the spot).
 #include "bk/expr.hpp"
+#include "bk/time.hpp"
 
 #include <doctest/doctest.h>
 
@@ -1161,3 +1162,84 @@ TEST_CASE("one parsed expression over batches of different schemas") {
 }
 
 TEST_SUITE_END();
+
+// ---- time functions ---------------------------------------------------------------
+
+namespace {
+
+// The value of `text` over `b` with calendar functions in `zone`.
+std::string vals_tz(const Batch& b, std::string_view text, const char* zone) {
+  ExprOptions opts;
+  opts.tz = TimeZone::load(zone);
+  auto e = Expr::parse(text, "--where", opts);
+  Type t = e.check(b);
+  Column c = e.eval(b);
+  CHECK(type_name(c.type) == type_name(t));
+  return show(c);
+}
+
+Batch times() {
+  // 2026-03-29: Europe/Berlin springs forward at 01:00Z (02:00 local becomes 03:00).
+  return batch({{"ts", ts_col({1774744200000000 /* 2026-03-29T00:30:00Z */, 1774747800000000 /* 01:30Z */,
+                               std::nullopt})},
+                {"s", str_col({"2026-03-29T00:30:00Z", "2026-03-29T03:30:00+02:00", "not a time"})}});
+}
+
+}  // namespace
+
+TEST_CASE("time functions in UTC") {
+  Batch b = times();
+  CHECK(vals(b, "trunc(ts, \"hour\")") == "timestamp: 2026-03-29T00:00:00Z | 2026-03-29T01:00:00Z | null");
+  CHECK(vals(b, "trunc(ts, \"day\")") == "timestamp: 2026-03-29T00:00:00Z | 2026-03-29T00:00:00Z | null");
+  CHECK(vals(b, "trunc(ts, \"week\")") == "timestamp: 2026-03-23T00:00:00Z | 2026-03-23T00:00:00Z | null");
+  CHECK(vals(b, "trunc(ts, \"quarter\")") == "timestamp: 2026-01-01T00:00:00Z | 2026-01-01T00:00:00Z | null");
+  CHECK(vals(b, "trunc(s, \"month\")") == "timestamp: 2026-03-01T00:00:00Z | 2026-03-01T00:00:00Z | null");
+  CHECK(vals(b, "bucket(ts, 20m)") == "timestamp: 2026-03-29T00:20:00Z | 2026-03-29T01:20:00Z | null");
+  CHECK(vals(b, "strftime(ts, \"%Y-%m-%d %H:%M %a\")") == "string: \"2026-03-29 00:30 Sun\" | \"2026-03-29 01:30 Sun\" | null");
+  CHECK(vals(b, "parse_time(s)") == "timestamp: 2026-03-29T00:30:00Z | 2026-03-29T01:30:00Z | null");
+  CHECK(value("parse_time(\"29.03.2026 02:15\", \"%d.%m.%Y %H:%M\")") == "timestamp: 2026-03-29T02:15:00Z");
+  CHECK(vals(b, "epoch_s(ts)") == "int64: 1774744200 | 1774747800 | null");
+  CHECK(vals(b, "epoch_ms(s)") == "int64: 1774744200000 | 1774747800000 | null");
+  CHECK(value("epoch_s(1774744200)") == "timestamp: 2026-03-29T00:30:00Z");
+  CHECK(value("epoch_ms(1.5)") == "timestamp: 1970-01-01T00:00:00.001500Z");
+  CHECK(value("epoch_s(-1.5)") == "timestamp: 1969-12-31T23:59:58.500Z");
+  CHECK(vals(b, "year(ts) * 10000 + month(ts) * 100 + day(ts)") == "int64: 20260329 | 20260329 | null");
+  CHECK(vals(b, "hour(ts)") == "int64: 0 | 1 | null");
+  CHECK(vals(b, "weekday(ts)") == "int64: 7 | 7 | null");
+  CHECK(vals(b, "ts + 1h30m") == "timestamp: 2026-03-29T02:00:00Z | 2026-03-29T03:00:00Z | null");
+  CHECK(vals(b, "ts - trunc(ts, \"day\")") == "int64: 1800000000 | 5400000000 | null");
+  CHECK(vals(b, "ts > \"2026-03-29T01:00:00Z\"") == "bool: false | true | null");
+}
+
+TEST_CASE("time functions across a daylight-saving change (Europe/Berlin)") {
+  Batch b = times();
+  // 00:30Z is 01:30 CET; 01:30Z is 03:30 CEST: the day began at 23:00Z the day before.
+  CHECK(vals_tz(b, "hour(ts)", "Europe/Berlin") == "int64: 1 | 3 | null");
+  CHECK(vals_tz(b, "trunc(ts, \"day\")", "Europe/Berlin") ==
+        "timestamp: 2026-03-28T23:00:00Z | 2026-03-28T23:00:00Z | null");
+  CHECK(vals_tz(b, "trunc(ts, \"hour\")", "Europe/Berlin") ==
+        "timestamp: 2026-03-29T00:00:00Z | 2026-03-29T01:00:00Z | null");
+  CHECK(vals_tz(b, "strftime(ts, \"%H:%M %z\")", "Europe/Berlin") == "string: \"01:30 +0100\" | \"03:30 +0200\" | null");
+  // A time without an offset is local: 02:30 does not exist that day, 03:30 does.
+  CHECK(vals_tz(b, "parse_time(\"2026-03-29 03:30\", \"%Y-%m-%d %H:%M\")", "Europe/Berlin") ==
+        "timestamp: 2026-03-29T01:30:00Z | 2026-03-29T01:30:00Z | 2026-03-29T01:30:00Z");
+  // The month and the day of a late-evening UTC time are the next day's in Berlin.
+  Batch eve = batch({{"ts", ts_col({1774997100000000 /* 2026-03-31T22:45:00Z */})}});
+  CHECK(vals_tz(eve, "month(ts) * 100 + day(ts)", "Europe/Berlin") == "int64: 401");
+  CHECK(vals_tz(eve, "trunc(ts, \"month\")", "Europe/Berlin") == "timestamp: 2026-03-31T22:00:00Z");
+  // bucket ignores the zone.
+  CHECK(vals_tz(b, "bucket(ts, 1h)", "Europe/Berlin") == "timestamp: 2026-03-29T00:00:00Z | 2026-03-29T01:00:00Z | null");
+}
+
+TEST_CASE("time function errors") {
+  CHECK(error("trunc(ts, \"fortnight\")", times()) ==
+        "--where: trunc(): unknown time unit 'fortnight' (use second, minute, hour, day, week, month, quarter or "
+        "year)\n  trunc(ts, \"fortnight\")\n            ^^^^^^^^^^^");
+  CHECK(error("trunc(ts, s)", times()).find("trunc(): the unit must be a constant string") != std::string::npos);
+  CHECK(error("bucket(ts, 0)", times()).find("the width must be a positive constant duration") != std::string::npos);
+  CHECK(error("strftime(ts, \"%Q\")", times()).find("unknown directive") != std::string::npos);
+  CHECK(error("year(42)", times()).find("must be a timestamp or an RFC 3339 string, not int64") != std::string::npos);
+  CHECK(error("ts > \"yesterday\"", times()) ==
+        "--where: 'yesterday' is not a timestamp (write RFC 3339, e.g. \"2026-03-01T00:00:00Z\")\n"
+        "  ts > \"yesterday\"\n  ^^^^^^^^^^^^^^^^");
+}
