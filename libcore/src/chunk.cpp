@@ -248,6 +248,49 @@ int decimal_scale(const Column& col) {
 
 // ---- strings ------------------------------------------------------------------
 
+// A string → index table for dictionary encoding: open addressing over XXH3 hashes,
+// much cheaper per value than std::unordered_map for the short strings of IoT data.
+class StringDict {
+ public:
+  explicit StringDict(size_t expected) {
+    size_t cap = 64;
+    while (cap < expected * 2) cap <<= 1;
+    slots_.assign(cap, -1);
+  }
+  // The index of s, added when new.
+  int64_t index_of(std::string_view s) {
+    uint64_t h = XXH3_64bits(s.data(), s.size());
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      int64_t k = slots_[i];
+      if (k < 0) {
+        slots_[i] = static_cast<int64_t>(keys_.size());
+        keys_.push_back(s);
+        hashes_.push_back(h);
+        if (keys_.size() * 2 > slots_.size()) grow();
+        return static_cast<int64_t>(keys_.size()) - 1;
+      }
+      if (hashes_[k] == h && keys_[k] == s) return k;
+    }
+  }
+  const std::vector<std::string_view>& keys() const { return keys_; }
+
+ private:
+  void grow() {
+    std::vector<int64_t> slots(slots_.size() * 2, -1);
+    size_t mask = slots.size() - 1;
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      size_t i = hashes_[k] & mask;
+      while (slots[i] >= 0) i = (i + 1) & mask;
+      slots[i] = static_cast<int64_t>(k);
+    }
+    slots_ = std::move(slots);
+  }
+  std::vector<int64_t> slots_;
+  std::vector<std::string_view> keys_;
+  std::vector<uint64_t> hashes_;
+};
+
 bool dictionary_pays(const Column& col) {
   int64_t n = col.size();
   if (n < 64) return false;
@@ -277,8 +320,13 @@ constexpr size_t kMaxStatString = 64;
 // a < b for byte strings, comparing the first 8 bytes inline (most values differ there).
 inline bool bytes_less(std::string_view a, std::string_view b) {
   uint64_t x = 0, y = 0;
-  std::memcpy(&x, a.data(), std::min<size_t>(8, a.size()));
-  std::memcpy(&y, b.data(), std::min<size_t>(8, b.size()));
+  if (a.size() >= 8 && b.size() >= 8) {  // fixed-size loads: no call to memcpy
+    std::memcpy(&x, a.data(), 8);
+    std::memcpy(&y, b.data(), 8);
+  } else {
+    std::memcpy(&x, a.data(), std::min<size_t>(8, a.size()));
+    std::memcpy(&y, b.data(), std::min<size_t>(8, b.size()));
+  }
   x = __builtin_bswap64(x), y = __builtin_bswap64(y);
   if (x != y) return x < y;  // a zero pad sorts a prefix first; equal words (a real 0 byte) fall through
   return a < b;
@@ -472,15 +520,11 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
     case Type::String:
     case Type::Json: {
       if (dictionary_pays(col)) {
-        std::unordered_map<std::string_view, int64_t> index;
-        std::vector<std::string_view> dict;
+        StringDict index(1024);
         std::vector<int64_t> idx(col.size(), 0);
-        for (int64_t i = 0; i < col.size(); ++i) {
-          if (!col.valid.get(i)) continue;
-          auto [it, added] = index.try_emplace(col.str(i), static_cast<int64_t>(dict.size()));
-          if (added) dict.push_back(col.str(i));
-          idx[i] = it->second;
-        }
+        for (int64_t i = 0; i < col.size(); ++i)
+          if (col.valid.get(i)) idx[i] = index.index_of(col.str(i));
+        const std::vector<std::string_view>& dict = index.keys();
         if (static_cast<int64_t>(dict.size()) * 2 <= col.size()) {
           encoding = kAlt;
           put<uint32_t>(body, static_cast<uint32_t>(dict.size()));
