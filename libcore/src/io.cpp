@@ -296,9 +296,47 @@ Output::Output(const std::string& path) {
     display_ = "<stdout>";
     return;
   }
-  path_ = path;
   display_ = path;
-  fs::path p(path);
+  // Only a regular file (or a new one) is written under a temporary name and renamed
+  // into place: a device, a FIFO or /dev/stdout is written where it is (renaming over
+  // /dev/null would replace the device with a file).
+  // /dev/stdout, /dev/fd/N, /proc/self/fd/N name a file we already have open:
+  // write to that descriptor (reopening a file would start at its first byte). A
+  // path that is not a regular file (/dev/null, a FIFO) is written in place. A
+  // symlink to a regular file is followed, so the link stays and its target is
+  // replaced.
+  std::string target = path;
+  int own_fd = -1;
+  for (int hop = 0; hop < 16; ++hop) {
+    for (const char* prefix : {"/proc/self/fd/", "/dev/fd/"}) {
+      size_t n = std::strlen(prefix);
+      if (target.compare(0, n, prefix) == 0 && target.size() > n &&
+          target.find_first_not_of("0123456789", n) == std::string::npos)
+        own_fd = std::atoi(target.c_str() + n);
+    }
+    struct stat lst;
+    if (own_fd >= 0 || ::lstat(target.c_str(), &lst) != 0 || !S_ISLNK(lst.st_mode)) break;
+    std::error_code ec;
+    fs::path next = fs::read_symlink(target, ec);
+    if (ec) break;
+    target = (next.is_absolute() ? next : fs::path(target).parent_path() / next).lexically_normal().string();
+  }
+  struct stat st;
+  if (own_fd >= 0) {
+    fd_ = ::dup(own_fd);
+    if (fd_ < 0) throw Error(concat("cannot write: ", std::strerror(errno))).at(path);
+    special_ = true;
+    return;
+  }
+  if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) throw Error("is a directory", "name a file to write").at(path);
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error(concat("cannot open output: ", std::strerror(errno))).at(path);
+    special_ = true;
+    return;
+  }
+  path_ = target;
+  fs::path p(target);
   std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
   tmp_ = (fs::path(dir) / ("." + p.filename().string() + ".tmp-XXXXXX")).string();
   fd_ = ::mkstemp(tmp_.data());
@@ -310,6 +348,14 @@ Output::Output(const std::string& path) {
 }
 
 Output::~Output() {
+  if (special_) {
+    try {
+      flush();
+    } catch (...) {
+    }
+    ::close(fd_);
+    return;
+  }
   if (path_.empty()) {
     // Standard output keeps what was written before an error (the records before a bad one).
     try {

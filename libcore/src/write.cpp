@@ -341,23 +341,32 @@ size_t encode_ndjson_at(const Batch& b, std::string& out, size_t start) {
     keys[k] += ':';
     if (keys[k].size() <= kSlot) std::memcpy(slots.data() + k * kSlot, keys[k].data(), keys[k].size());
   }
+  // One capacity check a row: keys and fixed-width values need the same room in
+  // every row; strings and json add their own.
+  size_t fixed = 3;
+  std::vector<const Column*> texts;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    fixed += kSlot + keys[k].size();
+    const Column& c = b.columns[k];
+    if (c.type == Type::String || c.type == Type::Json) texts.push_back(&c);
+    else fixed += 48;
+  }
   RawOut w(out, start);
   for (int64_t i = 0; i < b.rows; ++i) {
+    size_t room = fixed;
+    for (const Column* c : texts) room += json_room(*c, i);
+    char*& p = w.ensure(room);
     if (keys.empty()) {
-      char*& p = w.ensure(3);
       p = put_literal(p, "{}\n", 3);
       continue;
     }
     for (size_t k = 0; k < keys.size(); ++k) {
-      const Column& c = b.columns[k];
       const size_t klen = keys[k].size();
-      char*& p = w.ensure(kSlot + klen + json_room(c, i) + 2);
       if (klen <= kSlot) std::memcpy(p, slots.data() + k * kSlot, kSlot);
       else std::memcpy(p, keys[k].data(), klen);
       p += klen;
-      p = put_json_value(p, c, i);
+      p = put_json_value(p, b.columns[k], i);
     }
-    char*& p = w.ensure(2);
     *p++ = '}';
     *p++ = '\n';
   }

@@ -43,6 +43,7 @@ std::unique_ptr<ByteReader> open_input(const InputFile& in);
 
 // An output: standard output, or a file written under a temporary name in the same
 // folder and renamed into place by commit(). Without commit() the file never appears.
+// A path that exists and is not a regular file (/dev/null, a FIFO) is written in place.
 class Output {
  public:
   explicit Output(const std::string& path);  // "" or "-": standard output
@@ -62,6 +63,7 @@ class Output {
   std::string path_, tmp_, display_;
   std::string buf_;
   bool committed_ = false;
+  bool special_ = false;  // a device or FIFO, written in place
 };
 
 // Writes everything; EPIPE becomes bk::BrokenPipe, other failures bk::Error.
