@@ -23,12 +23,14 @@ void append_double(std::string& out, double v) {
 
 char* put_decimal(char* p, double x, int k) {
   static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-  double y = std::nearbyint(x * pow10[k]);
-  int64_t m = static_cast<int64_t>(y);
+  double y = x * pow10[k];
+  // y is within rounding of the integer m (|m| < 2^53): adding a half and truncating
+  // gives m exactly, without a call to nearbyint.
+  int64_t m = static_cast<int64_t>(y >= 0 ? y + 0.5 : y - 0.5);
   bool neg = m < 0 || (m == 0 && std::signbit(x));
   uint64_t u = neg ? static_cast<uint64_t>(-m) : static_cast<uint64_t>(m);
   while (k > 0 && u % 10 == 0) u /= 10, --k;  // 7.410 -> 7.41
-  char digits[24];
+  char digits[48];
   int n = static_cast<int>(std::to_chars(digits, digits + 24, u).ptr - digits);
   // Digits the scientific form keeps: without trailing zeros.
   int sig = n;
@@ -47,24 +49,22 @@ char* put_decimal(char* p, double x, int k) {
     *p++ = '0';
     return p;
   }
+  // Byte copies: the digits were just stored a byte at a time, and a wide load of
+  // them would stall on store forwarding (n and k are at most 15).
   if (neg) *p++ = '-';
   if (k == 0) {
-    std::memcpy(p, digits, n);
-    p += n;
+    for (int d = 0; d < n; ++d) *p++ = digits[d];
     *p++ = '.';
     *p++ = '0';
   } else if (n > k) {
-    std::memcpy(p, digits, n - k);
-    p += n - k;
+    for (int d = 0; d < n - k; ++d) *p++ = digits[d];
     *p++ = '.';
-    std::memcpy(p, digits + n - k, k);
-    p += k;
+    for (int d = n - k; d < n; ++d) *p++ = digits[d];
   } else {
     *p++ = '0';
     *p++ = '.';
     for (int z = 0; z < k - n; ++z) *p++ = '0';
-    std::memcpy(p, digits, n);
-    p += n;
+    for (int d = 0; d < n; ++d) *p++ = digits[d];
   }
   return p;
 }

@@ -130,7 +130,7 @@ inline size_t value_room(const Column& c, int64_t i) {
     case Type::String:
     case Type::Json: return 2 * (c.offsets[i + 1] - c.offsets[i]) + 2;
     case Type::Timestamp: return 48;
-    default: return 32;
+    default: return 48;
   }
 }
 
