@@ -592,6 +592,7 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         get_int_stream(c, m.data(), n);
         for (size_t i = 0; i < n; ++i) col.floats[i] = col.valid.get(i) ? static_cast<double>(m[i]) / kPow10[k] : 0.0;
         col.decimals = static_cast<int8_t>(k);
+        col.ints = std::move(m);  // the mantissas, for the writers
       } else {
         const char* p = c.take(static_cast<uint64_t>(n) * 8);
         if (n > 0) std::memcpy(col.floats.data(), p, n * 8);  // data() may be null when n == 0
@@ -624,7 +625,13 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         char* out = col.bytes.data();
         for (size_t i = 0; i < n; ++i) {
           if (idx[i] < 0) continue;
-          std::memcpy(out + col.offsets[i], dict[idx[i]].data(), dict[idx[i]].size());
+          std::string_view v = dict[idx[i]];
+          char* dst = out + col.offsets[i];
+          if (v.size() <= 32) {  // dictionary values are short: no call to memcpy
+            for (size_t b = 0; b < v.size(); ++b) dst[b] = v[b];
+          } else {
+            std::memcpy(dst, v.data(), v.size());
+          }
         }
       } else {
         std::vector<int64_t> lens(n);

@@ -26,7 +26,10 @@ char* put_decimal(char* p, double x, int k) {
   double y = x * pow10[k];
   // y is within rounding of the integer m (|m| < 2^53): adding a half and truncating
   // gives m exactly, without a call to nearbyint.
-  int64_t m = static_cast<int64_t>(y >= 0 ? y + 0.5 : y - 0.5);
+  return put_decimal_m(p, x, static_cast<int64_t>(y >= 0 ? y + 0.5 : y - 0.5), k);
+}
+
+char* put_decimal_m(char* p, double x, int64_t m, int k) {
   bool neg = m < 0 || (m == 0 && std::signbit(x));
   uint64_t u = neg ? static_cast<uint64_t>(-m) : static_cast<uint64_t>(m);
   while (k > 0 && u % 10 == 0) u /= 10, --k;  // 7.410 -> 7.41

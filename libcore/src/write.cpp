@@ -62,6 +62,17 @@ inline size_t json_clean_prefix(const char* s, size_t n) {
   return i;
 }
 
+// Copies n bytes; short runs inline (most field values are a few bytes, and a call
+// to memcpy costs more than the copy).
+inline char* copy_bytes(char* p, const char* d, size_t n) {
+  if (n <= 32) {
+    for (size_t i = 0; i < n; ++i) p[i] = d[i];
+  } else {
+    std::memcpy(p, d, n);
+  }
+  return p + n;
+}
+
 // Writes a JSON string (quotes included); needs 6 * size + 2 bytes of room.
 inline char* put_json_string(char* p, std::string_view s) {
   static const char* hex = "0123456789abcdef";
@@ -70,8 +81,7 @@ inline char* put_json_string(char* p, std::string_view s) {
   size_t n = s.size();
   for (;;) {
     size_t k = json_clean_prefix(d, n);
-    std::memcpy(p, d, k);
-    p += k;
+    p = copy_bytes(p, d, k);
     if (k == n) break;
     unsigned char c = d[k];
     *p++ = '\\';
@@ -119,6 +129,12 @@ inline char* put_double(char* p, double v) {
   return p;
 }
 
+// Row i of a decimal column (decimals >= 0), from its mantissa when the column has them.
+inline char* decimal_value(char* p, const Column& c, int64_t i) {
+  if (c.ints.size() == c.floats.size()) return put_decimal_m(p, c.floats[i], c.ints[i], c.decimals);
+  return put_decimal(p, c.floats[i], c.decimals);
+}
+
 inline char* put_literal(char* p, const char* s, size_t n) {
   std::memcpy(p, s, n);
   return p + n;
@@ -142,7 +158,7 @@ inline char* put_json_value(char* p, const Column& c, int64_t i) {
     case Type::Bool: return c.ints[i] ? put_literal(p, "true", 4) : put_literal(p, "false", 5);
     case Type::Int64: return std::to_chars(p, p + 24, c.ints[i]).ptr;
     case Type::Float64:
-      if (c.decimals >= 0) return put_decimal(p, c.floats[i], c.decimals);
+      if (c.decimals >= 0) return decimal_value(p, c, i);
       if (std::isfinite(c.floats[i])) return put_double(p, c.floats[i]);
       return put_literal(p, "null", 4);  // JSON has no NaN or infinity
     case Type::Timestamp: {
@@ -209,7 +225,7 @@ inline char* put_delimited_value(char* p, const Column& c, int64_t i, char delim
     case Type::Null: return p;
     case Type::Bool: return c.ints[i] ? put_literal(p, "true", 4) : put_literal(p, "false", 5);
     case Type::Int64: return std::to_chars(p, p + 24, c.ints[i]).ptr;
-    case Type::Float64: return c.decimals >= 0 ? put_decimal(p, c.floats[i], c.decimals) : put_double(p, c.floats[i]);
+    case Type::Float64: return c.decimals >= 0 ? decimal_value(p, c, i) : put_double(p, c.floats[i]);
     case Type::Timestamp: {
       std::string t;
       append_timestamp(t, c.ints[i]);

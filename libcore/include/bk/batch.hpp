@@ -61,7 +61,8 @@ struct Column {
   Bitmap valid;
   std::vector<int64_t> ints;     // Bool (0/1), Int64, Timestamp (µs since epoch, UTC)
   std::vector<double> floats;    // Float64
-  int8_t decimals = -1;          // Float64: >= 0 when every valid value is exactly m / 10^decimals
+  int8_t decimals = -1;          // Float64: >= 0 when every valid value is exactly m / 10^decimals;
+                                 // then ints may hold each m (when it has as many entries as floats)
   std::vector<uint64_t> offsets{0};  // String, Json: value i is bytes[offsets[i], offsets[i+1])
   std::string bytes;
 

@@ -16,6 +16,8 @@ void append_int(std::string& out, int64_t v);
 // std::to_chars(x) would (shortest form; fixed or scientific, whichever is shorter,
 // fixed on a tie) but without its search; ".0" added when integral. Needs 32 bytes.
 char* put_decimal(char* p, double x, int k);
+// The same, given the mantissa: x == m / 10^k (a chunk decoder knows m).
+char* put_decimal_m(char* p, double x, int64_t m, int k);
 
 // JSON string body escaping: quotes, backslash, control characters.
 void append_json_escaped(std::string& out, std::string_view s);
