@@ -353,48 +353,30 @@ void string_minmax(const Column& col, const std::vector<std::string_view>* dict,
   s.max_s = s.has_minmax ? std::string(hi) : std::string();
 }
 
+// Nulls, and min/max of the fixed-width types (strings: string_minmax, once the
+// dictionary is known).
 void compute_stats(const Column& col, ColumnStats& s) {
   s.type = col.type;
   s.nulls = col.size() - col.valid.count();
   s.has_minmax = false;
-  if (col.type == Type::String || col.type == Type::Json) return;  // string_minmax, once the dictionary is known
+  if (col.type == Type::String || col.type == Type::Json || col.type == Type::Null) return;
   bool first = true;
   for (int64_t i = 0; i < col.size(); ++i) {
     if (!col.valid.get(i)) continue;
-    switch (col.type) {
-      case Type::Bool:
-      case Type::Int64:
-      case Type::Timestamp:
-        if (first) s.min_i = s.max_i = col.ints[i];
-        s.min_i = std::min(s.min_i, col.ints[i]);
-        s.max_i = std::max(s.max_i, col.ints[i]);
-        break;
-      case Type::Float64: {
-        double x = col.floats[i];
-        if (std::isnan(x)) continue;
-        if (first) s.min_f = s.max_f = x;
-        s.min_f = std::min(s.min_f, x);
-        s.max_f = std::max(s.max_f, x);
-        break;
-      }
-      case Type::String:
-      case Type::Json: {
-        std::string_view v = col.str(i);
-        if (first || v < s.min_s) s.min_s = v;
-        if (first || v > s.max_s) s.max_s = v;
-        break;
-      }
-      case Type::Null: continue;
+    if (col.type == Type::Float64) {
+      double x = col.floats[i];
+      if (std::isnan(x)) continue;
+      if (first) s.min_f = s.max_f = x;
+      s.min_f = std::min(s.min_f, x);
+      s.max_f = std::max(s.max_f, x);
+    } else {  // bool, int64, timestamp
+      if (first) s.min_i = s.max_i = col.ints[i];
+      s.min_i = std::min(s.min_i, col.ints[i]);
+      s.max_i = std::max(s.max_i, col.ints[i]);
     }
     first = false;
   }
   s.has_minmax = !first;
-  if ((col.type == Type::String || col.type == Type::Json) &&
-      (s.min_s.size() > kMaxStatString || s.max_s.size() > kMaxStatString)) {
-    s.has_minmax = false;
-    s.min_s.clear();
-    s.max_s.clear();
-  }
 }
 
 // ---- compression --------------------------------------------------------------

@@ -23,8 +23,6 @@ namespace bk {
 
 // ---- helpers shared with expr_functions.cpp -------------------------------------
 
-std::string_view describe_type(Type t) { return type_name(t); }
-
 // Columns count characters, not bytes (UTF-8 continuation bytes take none); a tab
 // stays a tab below as above, and a line break shows as a space, so the carets
 // stand under the span on a terminal.
@@ -80,12 +78,7 @@ Bitmap both_valid(const Vec& a, const Vec& b, int64_t n) {
   if (a.is_scalar) return b.column().valid;
   if (b.is_scalar) return a.column().valid;
   out = a.column().valid;
-  const auto& w = b.column().valid.words();
-  for (size_t k = 0; k < w.size(); ++k) {
-    uint64_t x = out.words()[k] & w[k];
-    for (int bit = 0; bit < 64 && static_cast<int64_t>(k * 64 + bit) < n; ++bit)
-      if (!((x >> bit) & 1)) out.set(static_cast<int64_t>(k * 64 + bit), false);
-  }
+  out.and_with(b.column().valid);
   return out;
 }
 

@@ -124,6 +124,5 @@ Column build_strings(int64_t n, F f) {
   return c;
 }
 
-std::string_view describe_type(Type t);
 
 }  // namespace bk

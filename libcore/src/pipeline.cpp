@@ -18,7 +18,6 @@ struct Work {
   Batch batch;
   Encoded enc;
   std::exception_ptr error;  // a failure in any stage
-  bool first_in_file = false;
   bool skip = false;         // past --head or past an error: nothing to write
 };
 
@@ -38,7 +37,6 @@ class WorkPool {
     w->enc.used = std::string::npos;  // bytes keeps its size: text writers overwrite it
     w->enc.block = chunk::BlockInfo();
     w->error = nullptr;
-    w->first_in_file = false;
     w->skip = false;
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(w));
@@ -105,8 +103,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
     if (w->error) return w;
     try {
       w->batch = parse_block(w->raw);
-      w->first_in_file = w->raw.first_in_file;
-      w->batch.first_block = w->first_in_file;
+      w->batch.first_block = w->raw.first_in_file;
       ctx.counters.rows_in += w->batch.rows;
       if (spec.map) spec.map(w->batch);
     } catch (...) {
@@ -125,7 +122,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
     try {
       if (w->error) std::rethrow_exception(w->error);
       Batch& b = w->batch;
-      if (w->first_in_file) next_line = 1;
+      if (b.first_block) next_line = 1;
       b.first_line = next_line;
       next_line += b.line_count;
       // A bad record past the row limit is never reached: drop its error.

@@ -8,17 +8,9 @@
 namespace bk {
 
 void append_double(std::string& out, double v) {
-  if (std::isnan(v)) { out += "nan"; return; }
-  if (std::isinf(v)) { out += v < 0 ? "-inf" : "inf"; return; }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  size_t n = r.ptr - buf;
-  bool has_mark = false;
-  for (size_t k = 0; k < n; ++k) {
-    if (buf[k] == '.' || buf[k] == 'e') { has_mark = true; break; }
-  }
-  out.append(buf, n);
-  if (!has_mark) out += ".0";
+  size_t at = out.size();
+  out.resize(at + 48);
+  out.resize(put_double(out.data() + at, v) - out.data());
 }
 
 char* put_decimal(char* p, double x, int k) {
@@ -79,28 +71,9 @@ void append_int(std::string& out, int64_t v) {
 }
 
 void append_json_escaped(std::string& out, std::string_view s) {
-  static const char* hex = "0123456789abcdef";
-  size_t start = 0;
-  for (size_t k = 0; k < s.size(); ++k) {
-    unsigned char c = s[k];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + start, k - start);
-    start = k + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-  }
-  out.append(s.data() + start, s.size() - start);
+  size_t at = out.size();
+  out.resize(at + 6 * s.size());
+  out.resize(put_json_escaped(out.data() + at, s) - out.data());
 }
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {

@@ -29,10 +29,12 @@
 #include "bk/io.hpp"
 #include "bk/read.hpp"
 #include "bk/write.hpp"
+#include "helpers.hpp"
 
 namespace {
 
 using namespace bk;
+using bk::test::error_of;
 using chunk::Codec;
 
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
@@ -191,15 +193,6 @@ std::string for8(const std::vector<uint64_t>& v) {
   put<int64_t>(s, 0);
   for (auto x : v) put<uint64_t>(s, x);
   return s;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // A whole chunk stream as ChunkWriter writes it: header, blocks, footer.

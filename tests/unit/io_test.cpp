@@ -36,15 +36,6 @@ std::vector<std::string> names_in(const fs::path& dir) {
   return out;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 }  // namespace
 
 TEST_SUITE_BEGIN("io");

@@ -61,15 +61,6 @@ std::string show(int64_t t, const TimeZone& tz) {
   return fmt(t, "%FT%T%Ez", tz);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 // TZif bytes: an empty version 1 block (as zic -b slim writes), then the version 2+
 // block with 64-bit times and the footer. version '\0' writes a version 1 file instead.
 struct TzifType {

@@ -20,6 +20,14 @@ using namespace bk::test;
 
 namespace {
 
+// What the pipeline does with each batch: prepare, encode, emit.
+void write_batch(Writer& w, Batch& b) {
+  w.prepare(b);
+  Encoded bytes;
+  w.encode(b, bytes);
+  w.emit(b, bytes);
+}
+
 // One row of every type, then a row of nulls.
 Batch every_type() {
   Batch b;
@@ -221,10 +229,7 @@ TEST_CASE("writers through an Output") {
       Output out(path);
       auto w = make_writer(Format::Ndjson, out);
       Batch b = strings({"x", nullptr});
-      w->prepare(b);
-      Encoded bytes;
-      w->encode(b, bytes);
-      w->emit(b, bytes);
+      write_batch(*w, b);
       w->finish();
       out.commit();
     }
@@ -235,12 +240,7 @@ TEST_CASE("writers through an Output") {
     {
       Output out(path);
       auto w = make_writer(Format::Csv, out);
-      auto put = [&](Batch b) {
-        w->prepare(b);
-        Encoded bytes;
-        w->encode(b, bytes);
-        w->emit(b, bytes);
-      };
+      auto put = [&](Batch b) { write_batch(*w, b); };
       Batch first;
       Column a, c;
       a.append_int(1);
@@ -268,10 +268,7 @@ TEST_CASE("writers through an Output") {
       Batch b;
       b.add_column("x", Column());
       b.add_column("y,z", Column());
-      w->prepare(b);
-      Encoded bytes;
-      w->encode(b, bytes);
-      w->emit(b, bytes);
+      write_batch(*w, b);
       out.commit();
     }
     CHECK(slurp(path) == "x,\"y,z\"\n");
@@ -282,10 +279,7 @@ TEST_CASE("writers through an Output") {
       Output out(path);
       auto w = make_writer(Format::Tsv, out);
       Batch b = strings({"1"}, "a b");
-      w->prepare(b);
-      Encoded bytes;
-      w->encode(b, bytes);
-      w->emit(b, bytes);
+      write_batch(*w, b);
       out.commit();
     }
     CHECK(slurp(path) == "a b\n1\n");
@@ -334,12 +328,7 @@ TEST_CASE("writers through an Output") {
     {
       Output out(path);
       auto w = make_writer(Format::Csv, out);
-      auto put = [&](Batch b) {
-        w->prepare(b);
-        Encoded bytes;
-        w->encode(b, bytes);
-        w->emit(b, bytes);
-      };
+      auto put = [&](Batch b) { write_batch(*w, b); };
       put(Batch());
       put(strings({"v"}, "late"));
       out.commit();

@@ -45,6 +45,10 @@ class Bitmap {
     if ((size_ & 63) == 0) words_.pop_back();
   }
   void resize(int64_t n, bool v);
+  // this &= other, word by word (other has at least as many bits).
+  void and_with(const Bitmap& other) {
+    for (size_t k = 0; k < words_.size(); ++k) words_[k] &= other.words_[k];
+  }
   // n bits from packed bytes (bit i in byte i/8, least significant first).
   void assign_bytes(const char* p, int64_t n);
   int64_t count() const;  // number of set bits

@@ -26,7 +26,7 @@
 
 namespace bk {
 
-// Counters shown by the progress line and reported by --stats.
+// Counters of a run: the progress line shows them, and a run's record will report them.
 struct Counters {
   std::atomic<int64_t> bytes_read{0};   // raw input bytes consumed
   std::atomic<int64_t> bytes_total{-1}; // known input size, -1 when unknown (a pipe)

@@ -2,7 +2,10 @@
 // JSON string escaping, RFC 3339 timestamps. Nothing here knows about records.
 #pragma once
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -25,6 +28,112 @@ inline void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   append_json_escaped(out, s);
   out += '"';
+}
+
+// ---- writing into a buffer with room to spare (the writers' hot paths) ---------
+// Each put_* writes at p, returns the end, and needs the room its comment says.
+
+namespace text {
+inline constexpr uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+inline uint64_t has_byte(uint64_t x, unsigned char c) {
+  uint64_t y = x ^ (kOnes * c);
+  return (y - kOnes) & ~y & kHighs;
+}
+inline uint64_t has_less(uint64_t x, unsigned char n) { return (x - kOnes * n) & ~x & kHighs; }
+
+// Length of the prefix of s that needs no JSON escaping.
+inline size_t json_clean_prefix(const char* s, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x;
+    std::memcpy(&x, s + i, 8);
+    if (has_less(x, 0x20) | has_byte(x, '"') | has_byte(x, '\\')) break;
+  }
+  for (; i < n; ++i) {
+    unsigned char c = s[i];
+    if (c < 0x20 || c == '"' || c == '\\') break;
+  }
+  return i;
+}
+
+// Copies n bytes; short runs inline (most field values are a few bytes, and a call
+// to memcpy costs more than the copy).
+inline char* copy_bytes(char* p, const char* d, size_t n) {
+  if (n <= 32) {
+    for (size_t i = 0; i < n; ++i) p[i] = d[i];
+  } else {
+    std::memcpy(p, d, n);
+  }
+  return p + n;
+}
+
+}  // namespace text
+
+// Writes s with JSON escaping (no quotes); needs 6 * size bytes of room.
+inline char* put_json_escaped(char* p, std::string_view s) {
+  static const char* hex = "0123456789abcdef";
+  const char* d = s.data();
+  size_t n = s.size();
+  for (;;) {
+    size_t k = text::json_clean_prefix(d, n);
+    p = text::copy_bytes(p, d, k);
+    if (k == n) break;
+    unsigned char c = d[k];
+    *p++ = '\\';
+    switch (c) {
+      case '"': *p++ = '"'; break;
+      case '\\': *p++ = '\\'; break;
+      case '\n': *p++ = 'n'; break;
+      case '\r': *p++ = 'r'; break;
+      case '\t': *p++ = 't'; break;
+      case '\b': *p++ = 'b'; break;
+      case '\f': *p++ = 'f'; break;
+      default:
+        *p++ = 'u', *p++ = '0', *p++ = '0';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 15];
+    }
+    d += k + 1;
+    n -= k + 1;
+  }
+  return p;
+}
+
+// Writes a JSON string (quotes included); needs 6 * size + 2 bytes of room.
+inline char* put_json_string(char* p, std::string_view s) {
+  *p++ = '"';
+  p = put_json_escaped(p, s);
+  *p++ = '"';
+  return p;
+}
+
+// Shortest round-trip text of a double, ".0" added when integral (nan, inf, -inf
+// for the others); needs 48 bytes.
+// Most data is short decimals (7.416): when v is exactly m / 10^k for a k up to 6,
+// put_decimal writes it without the shortest-digits search (the same text).
+inline char* put_double(char* p, double v) {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
+  if (std::isnan(v)) {
+    std::memcpy(p, "nan", 3);
+    return p + 3;
+  }
+  if (std::fabs(v) < 1e9 && v != 0) {
+    for (int k = 0; k <= 6; ++k) {
+      double y = v * kPow10[k];
+      double r = std::nearbyint(y);
+      if (r == y || r / kPow10[k] == v) {
+        if (r / kPow10[k] == v) return put_decimal(p, v, k);
+        break;
+      }
+    }
+  }
+  char* start = p;
+  p = std::to_chars(p, p + 32, v).ptr;
+  for (char* q = start; q < p; ++q)
+    if (*q == '.' || *q == 'e' || *q == 'n' || *q == 'i') return p;
+  *p++ = '.';
+  *p++ = '0';
+  return p;
 }
 
 // Microseconds since the epoch -> "2026-03-01T12:00:00Z" (".123Z"/".123456Z" when needed).
