@@ -259,6 +259,7 @@ Batch select_columns(Batch&& b, const std::vector<std::string>& names) {
   out.line_count = b.line_count;
   out.lines = std::move(b.lines);
   out.error = b.error;
+  out.rejects = std::move(b.rejects);
   std::string time_name = b.time_field >= 0 ? b.names[b.time_field] : std::string();
   std::vector<bool> moved(b.columns.size(), false);
   for (const auto& name : names) {

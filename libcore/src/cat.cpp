@@ -226,7 +226,7 @@ void run_cat(Context& ctx, const CatOptions& opts) {
       auto writer = make_writer(opts.output_format, out, wopts);
       PipelineSpec spec;
       spec.limit = opts.head;
-      spec.map = [&](Batch& b) {
+      spec.map = [&](Batch& b, const RawBlock&) {
         // Computed fields first, in order; then the filter sees them; then the selection.
         // Names are checked against the first block of each input (a field missing
         // there is most likely a typo); later blocks read a missing field as null.

@@ -105,7 +105,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
       w->batch = parse_block(w->raw);
       w->batch.first_block = w->raw.first_in_file;
       ctx.counters.rows_in += w->batch.rows;
-      if (spec.map) spec.map(w->batch);
+      if (spec.map) spec.map(w->batch, w->raw);
     } catch (...) {
       w->error = std::current_exception();
     }
@@ -125,6 +125,9 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
       if (b.first_block) next_line = 1;
       b.first_line = next_line;
       next_line += b.line_count;
+      for (auto& r : b.rejects)
+        if (r.line > 0) r.line += b.first_line - 1;
+      if (spec.ordered) spec.ordered(b);
       // A bad record past the row limit is never reached: drop its error.
       if (b.error && spec.limit >= 0 && rows_kept + b.rows >= spec.limit) b.error = nullptr;
       if (b.error) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "bk/error.hpp"
+#include "bk/text.hpp"
 
 namespace bk {
 
@@ -319,6 +320,7 @@ bool BlockReader::next(RawBlock& out) {
   out.format = format_;
   out.delimiter = delimiter_;
   out.strings = opts_.strings;
+  out.keep_going = opts_.keep_going;
   out.header = header_;
   out.input = &in_;
   out.skip_lines = first_ ? header_lines_ : 0;
@@ -351,6 +353,29 @@ bool BlockReader::next(RawBlock& out) {
   out.data.resize(cut);
   first_ = false;
   return true;
+}
+
+std::string record_text(const RawBlock& block, int64_t line) {
+  if (block.format == Format::Chunk) return {};
+  std::string_view data(block.data.data(), block.data.size());
+  size_t pos = 0;
+  for (int64_t k = block.skip_lines + 1; k < line && pos < data.size(); ++k) {
+    size_t nl = data.find('\n', pos);
+    pos = nl == std::string_view::npos ? data.size() : nl + 1;
+  }
+  size_t end = data.find('\n', pos);
+  if (end == std::string_view::npos) end = data.size();
+  if (block.format == Format::Csv) {
+    // A quoted field may hold line breaks: the record ends where the splitter says.
+    std::vector<std::string> fields;
+    int64_t newlines = 0;
+    size_t p = pos;
+    if (split_csv_record(data, p, block.delimiter, fields, newlines)) end = p;
+    else end = data.size();  // an unclosed quote: the rest of the block
+    while (end > pos && (data[end - 1] == '\n' || data[end - 1] == '\r')) --end;
+  }
+  if (end > pos && data[end - 1] == '\r') --end;
+  return sanitize_utf8(data.substr(pos, end - pos));
 }
 
 Batch parse_block(const RawBlock& block) {

@@ -43,7 +43,7 @@ Run run(const Setup& s) {
   for (const auto& p : s.paths) inputs.push_back(input_file(p));
   PipelineSpec spec;
   spec.limit = s.limit;
-  spec.map = s.map;
+  if (s.map) spec.map = [&](Batch& b, const RawBlock&) { s.map(b); };
   TempDir out_dir;
   Run r;
   {

@@ -101,6 +101,14 @@ struct Column {
 // The text of a value as the writers print it (floats shortest, with ".0" when integral).
 void append_value_text(std::string& out, const Column& c, int64_t i);
 
+// A record set aside instead of stopping the run (bk-ingest --rejects).
+struct Reject {
+  int64_t line = 0;    // like Batch::lines: relative to the block (1 = its first line) until the
+                       // pipeline's in-order stage makes it a file line; 0: no line (chunk input)
+  std::string reason;  // what is wrong, and the fix: "invalid JSON (each line must hold ...)"
+  std::string raw;     // the record's text as read (invalid UTF-8 replaced by U+FFFD)
+};
+
 struct Batch {
   std::vector<std::string> names;
   std::vector<Column> columns;
@@ -116,6 +124,9 @@ struct Batch {
 
   // A reader that hit bad input keeps the rows before it and records the error here.
   std::exception_ptr error;
+  // Reading with keep_going: the records that did not parse, in line order (they are
+  // not among the rows).
+  std::vector<Reject> rejects;
 
   int64_t find(std::string_view name) const;
   Column& add_column(std::string name, Column c);

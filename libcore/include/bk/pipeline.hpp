@@ -42,7 +42,11 @@ struct Context {
 };
 
 struct PipelineSpec {
-  std::function<void(Batch&)> map;  // parallel, per batch
+  // Parallel, per batch, with the raw block it was parsed from (for record_text).
+  std::function<void(Batch&, const RawBlock&)> map;
+  // Serial, in input order, after the block's lines are numbered (b.first_line and
+  // rejects' lines are file lines now) and before --head and the writer; may throw.
+  std::function<void(Batch&)> ordered;
   int64_t limit = -1;               // keep at most this many rows (--head)
 };
 

@@ -31,6 +31,10 @@ struct ReadOptions {
   Format format = Format::Auto;
   char delimiter = 0;    // CSV field delimiter; 0: sniffed (',' or ';'), TSV always '\t'
   bool strings = false;  // CSV/TSV: keep every value a string
+  // A record that does not parse (invalid JSON, not an object, invalid UTF-8, a CSV/TSV
+  // row with the wrong number of fields, an unclosed quote) goes to Batch::rejects and
+  // parsing goes on; without it, it ends the block with Batch::error.
+  bool keep_going = false;
 };
 
 // Parses "--delimiter" values: one character, or "\t" / "tab".
@@ -59,6 +63,7 @@ struct RawBlock {
   Format format = Format::Ndjson;
   char delimiter = ',';
   bool strings = false;
+  bool keep_going = false;  // see ReadOptions
   std::shared_ptr<const TextHeader> header;  // CSV/TSV
   const InputFile* input = nullptr;
   PaddedBuffer data;
@@ -102,6 +107,11 @@ class BlockReader {
   int64_t header_lines_ = 0;
   std::unique_ptr<chunk::FrameReader> frames_;  // chunk input
 };
+
+// The text of the record that starts at block-relative line `line` (as in
+// Batch::lines) of a text block, without its line break; for a CSV record spanning
+// lines, all of them. Invalid UTF-8 is replaced by U+FFFD. Empty for chunk blocks.
+std::string record_text(const RawBlock& block, int64_t line);
 
 // Parses one block into a batch (any thread).
 Batch parse_block(const RawBlock& block);
