@@ -587,24 +587,6 @@ class Parser {
 
 // ---- evaluation -----------------------------------------------------------------
 
-// Edit distance ignoring letter case, a swap of two neighbours counting as one edit
-// (optimal string alignment): "vlaue" is one edit from "value".
-size_t edit_distance(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
 // A field reference: the batch's column. A name no record of the batch has reads as
 // null, since records of one input need not all have every field; but when checking
 // (the first block of an input), a name a typo away from a field that is there is
@@ -613,15 +595,8 @@ Vec eval_field(const ExprNode& node, const EvalCtx& ctx) {
   int64_t k = ctx.batch.find(node.name);
   if (k >= 0) return Vec::of_ref(ctx.batch.columns[k]);
   if (!ctx.strict) return Vec::null();
-  std::string best;
-  size_t best_d = SIZE_MAX;
-  for (const auto& name : ctx.batch.names) {
-    size_t d = edit_distance(node.name, name);
-    if (d < best_d) best_d = d, best = name;
-  }
-  size_t len = node.name.size();
-  bool typo = !best.empty() && (best_d == 0 || (len >= 3 && best_d <= (len <= 5 ? 1u : 2u)));  // 0: letter case
-  if (!typo) return Vec::null();
+  std::string best = likely_typo_of(node.name, ctx.batch.names);
+  if (best.empty()) return Vec::null();
   std::string where = ctx.batch.source.empty() ? "" : concat(" in ", ctx.batch.source);
   ctx.fail(node, concat("unknown field '", node.name, "'", where), concat("did you mean '", best, "'?"));
 }

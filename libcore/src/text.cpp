@@ -1,5 +1,7 @@
 #include "bk/text.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -218,6 +220,34 @@ std::string sanitize_utf8(std::string_view s) {
     }
   }
   return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::string likely_typo_of(std::string_view name, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_d = SIZE_MAX;
+  for (const auto& n : names) {
+    size_t d = edit_distance(name, n);
+    if (d < best_d) best_d = d, best = n;
+  }
+  size_t len = name.size();
+  bool typo = !best.empty() && (best_d == 0 || (len >= 3 && best_d <= (len <= 5 ? 1u : 2u)));  // 0: letter case
+  return typo ? best : std::string();
 }
 
 }  // namespace bk

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bk {
 
@@ -21,6 +22,13 @@ void append_int(std::string& out, int64_t v);
 char* put_decimal(char* p, double x, int k);
 // The same, given the mantissa: x == m / 10^k (a chunk decoder knows m).
 char* put_decimal_m(char* p, double x, int64_t m, int k);
+
+// Edit distance ignoring letter case, a swap of two neighbours counting as one edit
+// (optimal string alignment): "vlaue" is one edit from "value".
+size_t edit_distance(std::string_view a, std::string_view b);
+// The name of `names` that `name` is most likely a typo of: same but for letter case,
+// or one edit away (names of 3-5 characters), or two (longer); "" when none is.
+std::string likely_typo_of(std::string_view name, const std::vector<std::string>& names);
 
 // `s` with every invalid UTF-8 sequence replaced by U+FFFD (one per maximal bad
 // prefix, as the Unicode standard recommends); valid text is returned unchanged.
