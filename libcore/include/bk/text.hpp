@@ -22,8 +22,10 @@ char* put_decimal(char* p, double x, int k);
 // The same, given the mantissa: x == m / 10^k (a chunk decoder knows m).
 char* put_decimal_m(char* p, double x, int64_t m, int k);
 
-// `s` with every invalid UTF-8 sequence replaced by U+FFFD (one per maximal bad
-// prefix, as the Unicode standard recommends); valid text is returned unchanged.
+// `s` with every invalid UTF-8 sequence replaced by U+FFFD, one per maximal subpart
+// (as the Unicode standard recommends, and Python, ICU and WHATWG decoders do: the
+// overlong "\xC0\xAF" gives two, the truncated "\xE2\x82" one); valid text is
+// returned unchanged.
 std::string sanitize_utf8(std::string_view s);
 
 // JSON string body escaping: quotes, backslash, control characters.
