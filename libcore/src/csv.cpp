@@ -274,7 +274,8 @@ Batch parse_csv(const RawBlock& block) {
     int64_t bad_line = 0;
     size_t n = find_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1, bad_line);
     bool closed = split_csv(block, n, false, b);
-    if (n < block.data.size() && (!closed || !b.error)) b.error = std::make_exception_ptr(utf8_error().at(b.source, bad_line));
+    if (n < block.data.size() && (!closed || !b.error))
+      b.error = std::make_exception_ptr(utf8_error().at(b.source, bad_line));
   }
   finish_columns(b, block.strings);
   return b;
@@ -296,8 +297,10 @@ Batch parse_tsv(const RawBlock& block) {
   int64_t bad_line = 0;
   size_t n = block.data.size();
   bool check_utf8 = false;
-  if (!block.keep_going) n = find_bad_utf8(block.data.data(), n, block.skip_lines + 1, bad_line);
-  else check_utf8 = !simdjson::validate_utf8(block.data.data(), n);
+  if (block.keep_going)
+    check_utf8 = !simdjson::validate_utf8(block.data.data(), n);
+  else
+    n = find_bad_utf8(block.data.data(), n, block.skip_lines + 1, bad_line);
   const char* p = block.data.data();
   const char* end = p + n;
   int64_t line = block.skip_lines;

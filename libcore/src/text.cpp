@@ -210,21 +210,30 @@ std::string sanitize_utf8(std::string_view s) {
     }
     size_t len = 0;
     unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c == 0xE0) len = 3, lo = 0xA0;
-    else if (c == 0xED) len = 3, hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF) len = 3;
-    else if (c == 0xF0) len = 4, lo = 0x90;
-    else if (c == 0xF4) len = 4, hi = 0x8F;
-    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    if (c >= 0xC2 && c <= 0xDF)
+      len = 2;
+    else if (c == 0xE0)
+      len = 3, lo = 0xA0;
+    else if (c == 0xED)
+      len = 3, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF)
+      len = 3;
+    else if (c == 0xF0)
+      len = 4, lo = 0x90;
+    else if (c == 0xF4)
+      len = 4, hi = 0x8F;
+    else if (c >= 0xF1 && c <= 0xF3)
+      len = 4;
     size_t k = 1;  // bytes of a well-formed prefix
     while (k < len && i + k < n) {
       unsigned char d = p[i + k];
       if (k == 1 ? (d < lo || d > hi) : (d & 0xC0) != 0x80) break;
       ++k;
     }
-    if (len > 0 && k == len) out.append(s.data() + i, len);
-    else out += "\xEF\xBF\xBD";
+    if (len > 0 && k == len)
+      out.append(s.data() + i, len);
+    else
+      out += "\xEF\xBF\xBD";
     i += k;
   }
   return out;

@@ -322,9 +322,9 @@ TEST_CASE("keep_going: the same bad lines without it end the block at the first 
 }
 
 TEST_CASE("keep_going: a reject's reason is the error's text without its place") {
-  for (const char* line : {"[1,2]", "42", "\"s\"", "null", "{\"a\":tru}", "{\"a\":\"x}", "{\"a\":\"\\q\"}",
-                           "{\"a\":1} {\"b\":2}", "{\"a\":01}", "{a:1}", "{\"a\":1e400}", "{\"a\":\"\xc3\x28\"}",
-                           "{\"a\":\"\x01\"}", "{\"a\":1"}) {
+  for (const char* line :
+       {"[1,2]", "42", "\"s\"", "null", "{\"a\":tru}", "{\"a\":\"x}", "{\"a\":\"\\q\"}", "{\"a\":1} {\"b\":2}",
+        "{\"a\":01}", "{a:1}", "{\"a\":1e400}", "{\"a\":\"\xc3\x28\"}", "{\"a\":\"\x01\"}", "{\"a\":1"}) {
     INFO(line);
     std::string text = std::string("{\"ok\":1}\n") + line + "\n{\"ok\":2}\n";
     Error e = batch_error(ndjson(text));

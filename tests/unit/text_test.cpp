@@ -476,7 +476,7 @@ TEST_CASE("sanitize_utf8: bad sequences become U+FFFD, one per maximal subpart")
            Case{"\xf0\x9f\x98", fffd(1)},
            Case{"\xf0\x9f\x98!", fffd(1) + "!"},
            Case{"\xf0\x9f\xe2\x82\xac", fffd(1) + "\xe2\x82\xac"},
-           Case{"a\xc3\x28" "b", "a" + fffd(1) + "(b"},
+           Case{"a\xc3(b", "a" + fffd(1) + "(b"},
            // stray continuation and never-valid bytes
            Case{"\x80", fffd(1)},
            Case{"\x80\xbf", fffd(2)},
