@@ -13,7 +13,11 @@
 //
 // Bad input (a wrong field count, an unclosed quote, invalid UTF-8) ends the block:
 // the rows before it are kept, every column holding exactly those rows, and the
-// error is stored in the batch with its block-relative line.
+// error is stored in the batch with its block-relative line. With keep_going a bad
+// record becomes a Reject instead (its first line, the error's text without the
+// place, the record's text) and the next record is read; a quote still open at the
+// end of the block makes the rest of the block one reject. Types are inferred from
+// the good rows only.
 #include <simdjson.h>
 
 #include <cstring>
@@ -26,11 +30,32 @@ namespace bk {
 
 namespace {
 
-Error field_count_error(size_t got, size_t want, const std::string& source, int64_t line, bool tsv, char delim) {
+// The errors of a bad record, without their place.
+Error field_count_error(size_t got, size_t want, bool tsv, char delim) {
   std::string hint = tsv ? "every row needs one value per header column; write a tab inside a value as \\t"
                          : concat("every row needs one value per header column; quote values that contain '", delim, "'");
-  return Error(concat("row has ", got, " field", got == 1 ? "" : "s", ", the header has ", want), hint)
-      .at(source, line);
+  return Error(concat("row has ", got, " field", got == 1 ? "" : "s", ", the header has ", want), hint);
+}
+
+Error utf8_error() { return Error("invalid UTF-8", "the file must be UTF-8; convert it, e.g. with iconv"); }
+
+Error unclosed_quote_error() {
+  return Error("unclosed quoted field", "close the quote, or double quotes inside the field (\"\")");
+}
+
+// Sets a bad record aside (keep_going): drops its partial row, keeps its text.
+// what() of an error without a place is "message (hint)".
+void add_reject(Batch& b, int64_t line, const Error& e, std::string_view raw) {
+  for (auto& c : b.columns)
+    if (c.size() > b.rows) c.pop_back();
+  b.rejects.push_back({line, e.what(), sanitize_utf8(raw)});
+}
+
+// A CSV record's text without its line break (LF, CRLF, or a CR at the end).
+std::string_view without_line_break(std::string_view r) {
+  if (!r.empty() && r.back() == '\n') r.remove_suffix(1);
+  if (!r.empty() && r.back() == '\r') r.remove_suffix(1);
+  return r;
 }
 
 // Where the first line holding invalid UTF-8 starts, and its number in `line`;
@@ -54,15 +79,12 @@ void finish_columns(Batch& b, bool strings) {
   for (auto& c : b.columns) infer_column_type(c);
 }
 
-std::exception_ptr utf8_error(const std::string& source, int64_t line) {
-  return std::make_exception_ptr(
-      Error("invalid UTF-8", "the file must be UTF-8; convert it, e.g. with iconv").at(source, line));
-}
-
 // Splits the first n bytes of a CSV block into the batch's string columns. A bad
 // record ends it: the rows before it stay, its partial row is undone, the error is
-// stored. Returns false when that was a quoted field still open at byte n.
-bool split_csv(const RawBlock& block, size_t n, Batch& b) {
+// stored. Returns false when that was a quoted field still open at byte n. With
+// keep_going a bad record is a reject and the split goes on; `check_utf8`: each
+// record is validated (the block as a whole is not valid UTF-8).
+bool split_csv(const RawBlock& block, size_t n, bool check_utf8, Batch& b) {
   const size_t ncols = b.columns.size();
   const char* p = block.data.data();
   const char delim = block.delimiter;
@@ -77,6 +99,7 @@ bool split_csv(const RawBlock& block, size_t n, Batch& b) {
       line = ++cur;
       continue;
     }
+    const size_t record_start = i;
     size_t nfields = 0;
     bool end_of_record = false;
     while (!end_of_record) {
@@ -88,11 +111,15 @@ bool split_csv(const RawBlock& block, size_t n, Batch& b) {
         size_t j = i + 1;
         for (;;) {
           if (j >= n) {
+            if (block.keep_going) {  // the rest of the block is the record
+              add_reject(b, line, unclosed_quote_error(),
+                         without_line_break(std::string_view(p + record_start, n - record_start)));
+              b.line_count = cur - (p[n - 1] == '\n');
+              return false;
+            }
             for (auto& c : b.columns)  // undo the partial row
               if (c.size() > b.rows) c.pop_back();
-            b.error = std::make_exception_ptr(
-                Error("unclosed quoted field", "close the quote, or double quotes inside the field (\"\")")
-                    .at(b.source, line));
+            b.error = std::make_exception_ptr(unclosed_quote_error().at(b.source, line));
             b.line_count = cur;
             return false;
           }
@@ -135,18 +162,29 @@ bool split_csv(const RawBlock& block, size_t n, Batch& b) {
       if (i < n && p[i] == '\n') ++i, ++cur;
       end_of_record = true;
     }
+    if (block.keep_going) {
+      std::string_view record(p + record_start, i - record_start);
+      bool bad_utf8 = check_utf8 && !simdjson::validate_utf8(record.data(), record.size());
+      if (bad_utf8 || nfields != ncols) {
+        add_reject(b, line, bad_utf8 ? utf8_error() : field_count_error(nfields, ncols, false, delim),
+                   without_line_break(record));
+        line = cur;
+        continue;
+      }
+    }
     if (nfields != ncols) {
       // Undo the partial row, keep the rows before it.
       for (auto& c : b.columns)
         if (c.size() > b.rows) c.pop_back();
-      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, b.source, line, false, delim));
+      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, false, delim).at(b.source, line));
       break;
     }
     ++b.rows;
     b.lines.push_back(line);
     line = cur;
   }
-  b.line_count = cur - 1;
+  // The lines ended by a newline, and a last one without.
+  b.line_count = cur - 1 + (n > 0 && p[n - 1] != '\n');
   return true;
 }
 
@@ -228,10 +266,17 @@ Batch parse_csv(const RawBlock& block) {
   // Invalid UTF-8: the records before its line are read, then the error stands
   // (a field-count error before it comes first; a quoted field open at the cut is
   // the record that holds the bad line).
-  int64_t bad_line = 0;
-  size_t n = find_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1, bad_line);
-  bool closed = split_csv(block, n, b);
-  if (n < block.data.size() && (!closed || !b.error)) b.error = utf8_error(b.source, bad_line);
+  if (block.keep_going) {
+    // Every record is read; each one's UTF-8 is checked only when the block's is bad.
+    bool valid = simdjson::validate_utf8(block.data.data(), block.data.size());
+    split_csv(block, block.data.size(), !valid, b);
+  } else {
+    int64_t bad_line = 0;
+    size_t n = find_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1, bad_line);
+    bool closed = split_csv(block, n, false, b);
+    if (n < block.data.size() && (!closed || !b.error))
+      b.error = std::make_exception_ptr(utf8_error().at(b.source, bad_line));
+  }
   finish_columns(b, block.strings);
   return b;
 }
@@ -247,9 +292,15 @@ Batch parse_tsv(const RawBlock& block) {
     b.add_column(name, std::move(c));
   }
   // Invalid UTF-8: the lines before it are read, then the error stands (unless a
-  // field-count error came first).
+  // field-count error came first). With keep_going every line is read, and each
+  // one's UTF-8 is checked only when the block's is bad.
   int64_t bad_line = 0;
-  size_t n = find_bad_utf8(block.data.data(), block.data.size(), block.skip_lines + 1, bad_line);
+  size_t n = block.data.size();
+  bool check_utf8 = false;
+  if (block.keep_going)
+    check_utf8 = !simdjson::validate_utf8(block.data.data(), n);
+  else
+    n = find_bad_utf8(block.data.data(), n, block.skip_lines + 1, bad_line);
   const char* p = block.data.data();
   const char* end = p + n;
   int64_t line = block.skip_lines;
@@ -260,6 +311,11 @@ Batch parse_tsv(const RawBlock& block) {
     ++line;
     if (le > p && le[-1] == '\r') --le;
     if (le == p && ncols != 1) {  // a blank line is no record, except in a one-column file
+      p = nl ? nl + 1 : end;
+      continue;
+    }
+    if (check_utf8 && !simdjson::validate_utf8(p, le - p)) {
+      add_reject(b, line, utf8_error(), std::string_view(p, le - p));
       p = nl ? nl + 1 : end;
       continue;
     }
@@ -284,9 +340,14 @@ Batch parse_tsv(const RawBlock& block) {
       s = t + 1;
     }
     if (nfields != ncols) {
+      if (block.keep_going) {
+        add_reject(b, line, field_count_error(nfields, ncols, true, '\t'), std::string_view(p, le - p));
+        p = nl ? nl + 1 : end;
+        continue;
+      }
       for (auto& c : b.columns)
         if (c.size() > b.rows) c.pop_back();
-      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, b.source, line, true, '\t'));
+      b.error = std::make_exception_ptr(field_count_error(nfields, ncols, true, '\t').at(b.source, line));
       break;
     }
     ++b.rows;
@@ -294,7 +355,7 @@ Batch parse_tsv(const RawBlock& block) {
     p = nl ? nl + 1 : end;
   }
   b.line_count = line;
-  if (n < block.data.size() && !b.error) b.error = utf8_error(b.source, bad_line);
+  if (n < block.data.size() && !b.error) b.error = std::make_exception_ptr(utf8_error().at(b.source, bad_line));
   finish_columns(b, block.strings);
   return b;
 }

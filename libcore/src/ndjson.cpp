@@ -7,17 +7,21 @@
 // tried first, since records of one stream nearly always share their key order.
 // Columns widen as described in batch.hpp. A bad line ends the block: the rows
 // before it are kept and the error is stored in the batch, numbered relative to
-// the block (the pipeline's in-order stage adds the block's first line).
+// the block (the pipeline's in-order stage adds the block's first line). With
+// keep_going a bad line becomes a Reject (its line, the error's text without the
+// place, the line itself) and parsing goes on with the next line.
 #include <simdjson.h>
 
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "bk/error.hpp"
 #include "bk/read.hpp"
+#include "bk/text.hpp"
 
 namespace bk {
 
@@ -229,33 +233,41 @@ Batch parse_ndjson(const RawBlock& block) {
     const char* le = nl ? nl : end;
     ++line;
     size_t len = le - p;
-    size_t k = 0;
-    while (k < len && (p[k] == ' ' || p[k] == '\t' || p[k] == '\r')) ++k;
-    if (k < len) {
-      auto doc = parser.parse(p, len, false);
-      if (doc.error() == simdjson::NUMBER_ERROR) {
-        fallback = widen_big_integers(std::string_view(p, len));
-        doc = parser.parse(fallback);
-      }
-      if (doc.error()) {
-        std::string hint;
-        std::string message = describe(doc.error(), hint);  // sets hint: call it first
-        b.error = std::make_exception_ptr(Error(message, hint).at(b.source, line));
-        break;
-      }
-      simdjson::dom::object obj;
-      if (doc.value_unsafe().get_object().get(obj)) {
-        const char* what = doc.value_unsafe().is_array() ? "an array" : "a scalar";
-        b.error = std::make_exception_ptr(
-            Error(concat("expected a JSON object, found ", what), "each line of NDJSON holds one object").at(b.source, line));
-        break;
-      }
-      size_t pos = 0;
-      for (auto kv : obj) rb.set(kv.key, pos++, kv.value);
-      rb.end_row();
-      b.lines.push_back(line);
-    }
+    const char* start = p;
     p = nl ? nl + 1 : end;
+    size_t k = 0;
+    while (k < len && (start[k] == ' ' || start[k] == '\t' || start[k] == '\r')) ++k;
+    if (k == len) continue;  // a blank line is no record
+    auto doc = parser.parse(start, len, false);
+    if (doc.error() == simdjson::NUMBER_ERROR) {
+      fallback = widen_big_integers(std::string_view(start, len));
+      doc = parser.parse(fallback);
+    }
+    simdjson::dom::object obj;
+    std::optional<Error> problem;
+    if (doc.error()) {
+      std::string hint;
+      std::string message = describe(doc.error(), hint);  // sets hint: call it first
+      problem.emplace(message, hint);
+    } else if (doc.value_unsafe().get_object().get(obj)) {
+      const char* what = doc.value_unsafe().is_array() ? "an array" : "a scalar";
+      problem.emplace(concat("expected a JSON object, found ", what), "each line of NDJSON holds one object");
+    }
+    if (problem) {
+      if (!block.keep_going) {
+        b.error = std::make_exception_ptr(std::move(*problem).at(b.source, line));
+        break;
+      }
+      // A reject: what() of an error without a place is "message (hint)".
+      std::string_view raw(start, len);
+      if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+      b.rejects.push_back({line, problem->what(), sanitize_utf8(raw)});
+      continue;
+    }
+    size_t pos = 0;
+    for (auto kv : obj) rb.set(kv.key, pos++, kv.value);
+    rb.end_row();
+    b.lines.push_back(line);
   }
   b.line_count = line;
   return b;

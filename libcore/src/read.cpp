@@ -371,11 +371,14 @@ std::string record_text(const RawBlock& block, int64_t line) {
     int64_t newlines = 0;
     size_t p = pos;
     if (split_csv_record(data, p, block.delimiter, fields, newlines)) end = p;
-    else end = data.size();  // an unclosed quote: the rest of the block
-    while (end > pos && (data[end - 1] == '\n' || data[end - 1] == '\r')) --end;
+    else end = data.size();  // the last record without a newline, or an unclosed quote: the rest of the block
   }
-  if (end > pos && data[end - 1] == '\r') --end;
-  return sanitize_utf8(data.substr(pos, end - pos));
+  // Without its line break: LF, CRLF, or a CR at the end of the block. Only one: a
+  // CR before it is data (CSV and TSV keep it in the last field).
+  std::string_view r = data.substr(pos, end - pos);
+  if (!r.empty() && r.back() == '\n') r.remove_suffix(1);
+  if (!r.empty() && r.back() == '\r') r.remove_suffix(1);
+  return sanitize_utf8(r);
 }
 
 Batch parse_block(const RawBlock& block) {

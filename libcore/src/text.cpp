@@ -193,6 +193,11 @@ bool parse_bool(std::string_view s, bool& b) {
   return false;
 }
 
+// The well-formed sequences (Unicode 15, table 3-7): the lead byte gives the length
+// and the range of the second byte (which rules out overlong forms, surrogates and
+// code points past U+10FFFF); later bytes are 80..BF. A bad sequence is replaced by
+// one U+FFFD for its maximal subpart: the longest prefix of a well-formed sequence
+// (at least one byte), so "\xE2\x82" is one U+FFFD and "\xC0\xAF" is two.
 std::string sanitize_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -200,24 +205,38 @@ std::string sanitize_utf8(std::string_view s) {
   size_t n = s.size(), i = 0;
   while (i < n) {
     unsigned char c = p[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len > 0 && i + len <= n;
-    for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
-    if (ok && len > 1) {
-      // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
-      uint32_t cp = len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (p[i + k] & 0x3F);
-      ok = (len == 2 && cp >= 0x80) || (len == 3 && cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) ||
-           (len == 4 && cp >= 0x10000 && cp <= 0x10FFFF);
-    }
-    if (ok) {
-      out.append(s.data() + i, len);
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
+    if (c < 0x80) {
+      out += static_cast<char>(c);
       ++i;
-      while (i < n && (p[i] & 0xC0) == 0x80) ++i;  // the rest of the bad sequence
+      continue;
     }
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+    if (c >= 0xC2 && c <= 0xDF)
+      len = 2;
+    else if (c == 0xE0)
+      len = 3, lo = 0xA0;
+    else if (c == 0xED)
+      len = 3, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF)
+      len = 3;
+    else if (c == 0xF0)
+      len = 4, lo = 0x90;
+    else if (c == 0xF4)
+      len = 4, hi = 0x8F;
+    else if (c >= 0xF1 && c <= 0xF3)
+      len = 4;
+    size_t k = 1;  // bytes of a well-formed prefix
+    while (k < len && i + k < n) {
+      unsigned char d = p[i + k];
+      if (k == 1 ? (d < lo || d > hi) : (d & 0xC0) != 0x80) break;
+      ++k;
+    }
+    if (len > 0 && k == len)
+      out.append(s.data() + i, len);
+    else
+      out += "\xEF\xBF\xBD";
+    i += k;
   }
   return out;
 }

@@ -21,6 +21,23 @@ Batch tsv(std::string_view text, std::vector<std::string> header, bool strings =
   return parse_tsv(make_block(Format::Tsv, text, std::move(header), '\t', 1, strings));
 }
 
+Batch csv_kg(std::string_view text, std::vector<std::string> header, char delim = ',') {
+  RawBlock raw = make_block(Format::Csv, text, std::move(header), delim, 1);
+  raw.keep_going = true;
+  return parse_csv(raw);
+}
+
+Batch tsv_kg(std::string_view text, std::vector<std::string> header) {
+  RawBlock raw = make_block(Format::Tsv, text, std::move(header), '\t', 1);
+  raw.keep_going = true;
+  return parse_tsv(raw);
+}
+
+const char* const kCsvHint = " (every row needs one value per header column; quote values that contain ',')";
+const char* const kTsvHint = " (every row needs one value per header column; write a tab inside a value as \\t)";
+const char* const kUtf8 = "invalid UTF-8 (the file must be UTF-8; convert it, e.g. with iconv)";
+const char* const kUnclosed = "unclosed quoted field (close the quote, or double quotes inside the field (\"\"))";
+
 Column strings_column(std::initializer_list<const char*> values) {
   Column c;
   c.type = Type::String;
@@ -153,6 +170,8 @@ TEST_CASE("CSV: the last record may lack its newline, CRLF or not") {
   Batch a = csv("1,2\n3,4", {"x", "y"});
   REQUIRE(!a.error);
   CHECK(texts_of(col(a, "y")) == Strings{"2", "4"});
+  CHECK(a.lines == std::vector<int64_t>{2, 3});
+  CHECK(a.line_count == 3);  // the header, and the last line too
   Batch b = csv("1,2\r\n3,4\r", {"x", "y"});
   REQUIRE(!b.error);
   CHECK(col(b, "y").type == Type::Int64);
@@ -375,6 +394,234 @@ TEST_CASE("the source names the input") {
   Batch b = parse_csv(raw);
   CHECK(b.source == "shown.csv");
   CHECK(std::string(batch_error(b).what()).rfind("shown.csv:2: row has 1 field", 0) == 0);
+}
+
+// ---- keep_going: bad records become rejects -----------------------------------------
+
+TEST_CASE("CSV keep_going: rows with the wrong number of fields") {
+  Batch b = csv_kg("1,x\n2\n3,y,z\n4,w\n", {"a", "b"});
+  CHECK(!b.error);
+  CHECK(b.rows == 2);
+  for (const auto& c : b.columns) CHECK(c.size() == 2);
+  CHECK(col(b, "a").type == Type::Int64);
+  CHECK(texts_of(col(b, "a")) == Strings{"1", "4"});
+  CHECK(texts_of(col(b, "b")) == Strings{"x", "w"});
+  CHECK(b.lines == std::vector<int64_t>{2, 5});
+  CHECK(b.line_count == 5);
+  REQUIRE(b.rejects.size() == 2);
+  CHECK(b.rejects[0].line == 3);
+  CHECK(b.rejects[0].reason == std::string("row has 1 field, the header has 2") + kCsvHint);
+  CHECK(b.rejects[0].raw == "2");
+  CHECK(b.rejects[1].line == 4);
+  CHECK(b.rejects[1].reason == std::string("row has 3 fields, the header has 2") + kCsvHint);
+  CHECK(b.rejects[1].raw == "3,y,z");
+}
+
+TEST_CASE("CSV keep_going: without it the same block stops at the first bad row") {
+  Batch b = csv("1,x\n2\n3,y,z\n4,w\n", {"a", "b"});
+  CHECK(b.rejects.empty());
+  CHECK(b.rows == 1);
+  Error e = batch_error(b);
+  CHECK(e.line() == 3);
+  CHECK(e.message() == "row has 1 field, the header has 2");
+}
+
+TEST_CASE("CSV keep_going: types are inferred from the good rows only") {
+  Batch b = csv_kg("1,true\nword,2,3\n2,false\n", {"a", "b"});
+  CHECK(b.rows == 2);
+  CHECK(col(b, "a").type == Type::Int64);
+  CHECK(col(b, "b").type == Type::Bool);
+  CHECK(texts_of(col(b, "a")) == Strings{"1", "2"});
+  REQUIRE(b.rejects.size() == 1);
+  CHECK(b.rejects[0].raw == "word,2,3");
+}
+
+TEST_CASE("CSV keep_going: a multi-line record is one reject, with all its lines") {
+  Batch b = csv_kg("1,\"p\nq\"\n\"r\ns\"\n2,\"t\nu\"\n", {"a", "b"});
+  CHECK(b.rows == 2);
+  CHECK(texts_of(col(b, "b")) == Strings{"p\nq", "t\nu"});
+  CHECK(b.lines == std::vector<int64_t>{2, 6});
+  CHECK(b.line_count == 7);
+  REQUIRE(b.rejects.size() == 1);
+  CHECK(b.rejects[0].line == 4);
+  CHECK(b.rejects[0].raw == "\"r\ns\"");
+  CHECK(b.rejects[0].reason == std::string("row has 1 field, the header has 2") + kCsvHint);
+}
+
+TEST_CASE("CSV keep_going: invalid UTF-8, in a plain and in a multi-line record") {
+  Batch b = csv_kg("1,ok\n2,\xc3\x28\n3,\"x\n\xff\"\n4,fine\n5,\xe2\x82\n", {"a", "b"});
+  CHECK(!b.error);
+  CHECK(b.rows == 2);
+  CHECK(texts_of(col(b, "a")) == Strings{"1", "4"});
+  CHECK(texts_of(col(b, "b")) == Strings{"ok", "fine"});
+  CHECK(b.lines == std::vector<int64_t>{2, 6});
+  CHECK(b.line_count == 7);
+  REQUIRE(b.rejects.size() == 3);
+  CHECK(b.rejects[0].line == 3);
+  CHECK(b.rejects[0].reason == kUtf8);
+  CHECK(b.rejects[0].raw == "2,\xEF\xBF\xBD(");
+  CHECK(b.rejects[1].line == 4);
+  CHECK(b.rejects[1].reason == kUtf8);
+  CHECK(b.rejects[1].raw == "3,\"x\n\xEF\xBF\xBD\"");
+  CHECK(b.rejects[2].line == 7);
+  CHECK(b.rejects[2].raw == "5,\xEF\xBF\xBD");
+}
+
+TEST_CASE("CSV keep_going: invalid UTF-8 in a row that also has a wrong field count names the UTF-8") {
+  Batch b = csv_kg("1,a\n\xff\n2,b\n", {"a", "b"});
+  CHECK(b.rows == 2);
+  REQUIRE(b.rejects.size() == 1);
+  CHECK(b.rejects[0].line == 3);
+  CHECK(b.rejects[0].reason == kUtf8);
+  CHECK(b.rejects[0].raw == "\xEF\xBF\xBD");
+}
+
+TEST_CASE("CSV keep_going: an unclosed quote makes the rest of the block one reject") {
+  Batch b = csv_kg("1,2\n3,\"open\nmore\n4,5\n", {"a", "b"});
+  CHECK(!b.error);
+  CHECK(b.rows == 1);
+  for (const auto& c : b.columns) CHECK(c.size() == 1);
+  CHECK(col(b, "a").type == Type::Int64);
+  CHECK(texts_of(col(b, "b")) == Strings{"2"});
+  CHECK(b.lines == std::vector<int64_t>{2});
+  CHECK(b.line_count == 5);
+  REQUIRE(b.rejects.size() == 1);
+  CHECK(b.rejects[0].line == 3);
+  CHECK(b.rejects[0].reason == kUnclosed);
+  CHECK(b.rejects[0].raw == "3,\"open\nmore\n4,5");
+  // Without a final newline, and with CRLF.
+  Batch c = csv_kg("1,2\r\n\"x\r\ny", {"a", "b"});
+  CHECK(c.rows == 1);
+  CHECK(c.line_count == 4);
+  REQUIRE(c.rejects.size() == 1);
+  CHECK(c.rejects[0].line == 3);
+  CHECK(c.rejects[0].raw == "\"x\r\ny");
+  // Without keep_going: the error, as before.
+  Batch e = csv("1,2\n3,\"open\nmore\n4,5\n", {"a", "b"});
+  CHECK(e.rejects.empty());
+  CHECK(e.rows == 1);
+  CHECK(batch_error(e).line() == 3);
+  CHECK(batch_error(e).message() == "unclosed quoted field");
+}
+
+TEST_CASE("CSV keep_going: bad first and last records, CRLF, the last without a newline") {
+  Batch b = csv_kg("x\r\n1,a\r\n\r\n2,b,c", {"a", "b"});
+  CHECK(!b.error);
+  CHECK(b.rows == 1);
+  CHECK(texts_of(col(b, "b")) == Strings{"a"});
+  CHECK(b.lines == std::vector<int64_t>{3});
+  CHECK(b.line_count == 5);
+  REQUIRE(b.rejects.size() == 2);
+  CHECK(b.rejects[0].line == 2);
+  CHECK(b.rejects[0].raw == "x");
+  CHECK(b.rejects[1].line == 5);
+  CHECK(b.rejects[1].raw == "2,b,c");
+  // A CR at the very end ends the record like CRLF; a CR before a line break is data.
+  Batch c = csv_kg("1,a\r\r\nb\r", {"a", "b"});
+  CHECK(texts_of(col(c, "b")) == Strings{"a\r"});
+  REQUIRE(c.rejects.size() == 1);
+  CHECK(c.rejects[0].raw == "b");
+  Batch d = csv_kg("b\r\r\n1,a\n", {"a", "b"});
+  REQUIRE(d.rejects.size() == 1);
+  CHECK(d.rejects[0].raw == "b\r");
+}
+
+TEST_CASE("CSV keep_going: every record bad") {
+  Batch b = csv_kg("1\n2\n", {"a", "b"});
+  CHECK(!b.error);
+  CHECK(b.rows == 0);
+  CHECK(b.names == Strings{"a", "b"});
+  for (const auto& c : b.columns) CHECK(c.size() == 0);
+  CHECK(b.line_count == 3);
+  CHECK(b.rejects.size() == 2);
+}
+
+TEST_CASE("CSV keep_going: other delimiters name theirs in the reason") {
+  Batch b = csv_kg("1;2\n3\n", {"a", "b"}, ';');
+  REQUIRE(b.rejects.size() == 1);
+  CHECK(b.rejects[0].reason ==
+        "row has 1 field, the header has 2 (every row needs one value per header column; quote values that contain "
+        "';')");
+}
+
+TEST_CASE("CSV keep_going: many bad records in one block") {
+  std::string text;
+  std::vector<int64_t> good, bad;
+  int64_t line = 1;  // the header
+  for (int k = 0; k < 500; ++k) {
+    ++line;
+    if (k % 5 == 2) {
+      text += std::to_string(k) + ",\"two\nlines\",extra\n";
+      bad.push_back(line++);
+    } else {
+      text += std::to_string(k) + ",v" + std::to_string(k) + "\n";
+      good.push_back(line);
+    }
+  }
+  Batch b = csv_kg(text, {"a", "b"});
+  CHECK(!b.error);
+  CHECK(b.lines == good);
+  CHECK(b.line_count == line);
+  for (const auto& c : b.columns) CHECK(c.size() == b.rows);
+  REQUIRE(b.rejects.size() == bad.size());
+  bool ok = true;
+  for (size_t k = 0; k < bad.size(); ++k) {
+    ok = ok && b.rejects[k].line == bad[k];
+    ok = ok && b.rejects[k].raw == std::to_string(5 * k + 2) + ",\"two\nlines\",extra";
+  }
+  CHECK(ok);
+  for (int64_t i = 0; i < b.rows; ++i) ok = ok && col(b, "b").str(i) == "v" + text_of(col(b, "a"), i);
+  CHECK(ok);
+}
+
+TEST_CASE("TSV keep_going: wrong field counts and invalid UTF-8") {
+  Batch b = tsv_kg("1\tx\n2\n3\ty\tz\n\n4\t\xff\n5\tw", {"a", "b"});
+  CHECK(!b.error);
+  CHECK(b.rows == 2);
+  CHECK(col(b, "a").type == Type::Int64);
+  CHECK(texts_of(col(b, "a")) == Strings{"1", "5"});
+  CHECK(texts_of(col(b, "b")) == Strings{"x", "w"});
+  CHECK(b.lines == std::vector<int64_t>{2, 7});
+  CHECK(b.line_count == 7);
+  REQUIRE(b.rejects.size() == 3);
+  CHECK(b.rejects[0].line == 3);
+  CHECK(b.rejects[0].reason == std::string("row has 1 field, the header has 2") + kTsvHint);
+  CHECK(b.rejects[0].raw == "2");
+  CHECK(b.rejects[1].line == 4);
+  CHECK(b.rejects[1].reason == std::string("row has 3 fields, the header has 2") + kTsvHint);
+  CHECK(b.rejects[1].raw == "3\ty\tz");
+  CHECK(b.rejects[2].line == 6);
+  CHECK(b.rejects[2].reason == kUtf8);
+  CHECK(b.rejects[2].raw == "4\t\xEF\xBF\xBD");
+}
+
+TEST_CASE("TSV keep_going: bad first and last lines, CRLF") {
+  Batch b = tsv_kg("x\r\n1\t2\r\n\xe2\x82\r\n", {"a", "b"});
+  CHECK(b.rows == 1);
+  CHECK(b.lines == std::vector<int64_t>{3});
+  CHECK(b.line_count == 4);
+  REQUIRE(b.rejects.size() == 2);
+  CHECK(b.rejects[0].line == 2);
+  CHECK(b.rejects[0].raw == "x");
+  CHECK(b.rejects[1].line == 4);
+  CHECK(b.rejects[1].reason == kUtf8);
+  CHECK(b.rejects[1].raw == "\xEF\xBF\xBD");
+  // Escapes stay as written in the raw text.
+  Batch e = tsv_kg("a\\tb\n", {"a", "b"});
+  REQUIRE(e.rejects.size() == 1);
+  CHECK(e.rejects[0].raw == "a\\tb");
+}
+
+TEST_CASE("TSV keep_going: without it the same block stops at the first bad line") {
+  Batch b = tsv("1\tx\n2\n3\ty\tz\n\n4\t\xff\n5\tw", {"a", "b"});
+  CHECK(b.rejects.empty());
+  CHECK(b.rows == 1);
+  CHECK(batch_error(b).line() == 3);
+  Batch u = tsv("1\tx\n4\t\xff\n5\tw", {"a", "b"});
+  CHECK(u.rejects.empty());
+  CHECK(u.rows == 1);
+  CHECK(batch_error(u).message() == "invalid UTF-8");
+  CHECK(batch_error(u).line() == 3);
 }
 
 TEST_SUITE_END();

@@ -262,4 +262,179 @@ TEST_CASE("many columns and rows keep their shape") {
   CHECK(ok);
 }
 
+// ---- keep_going: bad lines become rejects ----------------------------------------
+
+namespace {
+
+Batch ndjson_kg(std::string_view text, int64_t skip_lines = 0) {
+  RawBlock raw = make_block(Format::Ndjson, text, {}, ',', skip_lines);
+  raw.keep_going = true;
+  return parse_ndjson(raw);
+}
+
+const char* const kInvalidJson = "invalid JSON (each line must hold one JSON object; fix or remove the line)";
+const char* const kArray = "expected a JSON object, found an array (each line of NDJSON holds one object)";
+const char* const kScalar = "expected a JSON object, found a scalar (each line of NDJSON holds one object)";
+const char* const kUtf8 = "invalid UTF-8 (the file must be UTF-8; convert it, e.g. with iconv)";
+
+}  // namespace
+
+TEST_CASE("keep_going: each kind of bad line is a reject, the rows around it stay") {
+  Batch b = ndjson_kg(
+      "{\"a\":1}\n"
+      "{a:1}\n"
+      "[1,2]\n"
+      "\n"
+      "{\"a\":\"\xff\xfe\"}\n"
+      "42\n"
+      "{\"a\":2,\"b\":\"x\"}\n");
+  CHECK(!b.error);
+  CHECK(b.rows == 2);
+  CHECK(b.names == Strings{"a", "b"});
+  CHECK(col(b, "a").type == Type::Int64);
+  CHECK(texts_of(col(b, "a")) == Strings{"1", "2"});
+  CHECK(texts_of(col(b, "b")) == Strings{"null", "x"});
+  CHECK(b.lines == std::vector<int64_t>{1, 7});
+  CHECK(b.line_count == 7);
+  REQUIRE(b.rejects.size() == 4);
+  CHECK(b.rejects[0].line == 2);
+  CHECK(b.rejects[0].reason == kInvalidJson);
+  CHECK(b.rejects[0].raw == "{a:1}");
+  CHECK(b.rejects[1].line == 3);
+  CHECK(b.rejects[1].reason == kArray);
+  CHECK(b.rejects[1].raw == "[1,2]");
+  CHECK(b.rejects[2].line == 5);
+  CHECK(b.rejects[2].reason == kUtf8);
+  CHECK(b.rejects[2].raw == "{\"a\":\"\xEF\xBF\xBD\xEF\xBF\xBD\"}");
+  CHECK(b.rejects[3].line == 6);
+  CHECK(b.rejects[3].reason == kScalar);
+  CHECK(b.rejects[3].raw == "42");
+}
+
+TEST_CASE("keep_going: the same bad lines without it end the block at the first one") {
+  Batch b = ndjson("{\"a\":1}\n{a:1}\n[1,2]\n{\"a\":2}\n");
+  CHECK(b.rows == 1);
+  CHECK(b.rejects.empty());
+  CHECK(b.lines == std::vector<int64_t>{1});
+  Error e = batch_error(b);
+  CHECK(e.line() == 2);
+  CHECK(e.message() + " (" + e.hint() + ")" == kInvalidJson);
+}
+
+TEST_CASE("keep_going: a reject's reason is the error's text without its place") {
+  for (const char* line :
+       {"[1,2]", "42", "\"s\"", "null", "{\"a\":tru}", "{\"a\":\"x}", "{\"a\":\"\\q\"}", "{\"a\":1} {\"b\":2}",
+        "{\"a\":01}", "{a:1}", "{\"a\":1e400}", "{\"a\":\"\xc3\x28\"}", "{\"a\":\"\x01\"}", "{\"a\":1"}) {
+    INFO(line);
+    std::string text = std::string("{\"ok\":1}\n") + line + "\n{\"ok\":2}\n";
+    Error e = batch_error(ndjson(text));
+    Batch b = ndjson_kg(text);
+    CHECK(!b.error);
+    CHECK(b.rows == 2);
+    CHECK(b.lines == std::vector<int64_t>{1, 3});
+    REQUIRE(b.rejects.size() == 1);
+    CHECK(b.rejects[0].line == e.line());
+    CHECK(b.rejects[0].reason == e.message() + " (" + e.hint() + ")");
+  }
+}
+
+TEST_CASE("keep_going: a number out of double range") {
+  Batch b = ndjson_kg("{\"a\":1e400}\n{\"a\":123456789012345678901234567890}\n");
+  CHECK(b.rows == 1);
+  CHECK(col(b, "a").type == Type::Float64);
+  CHECK(b.lines == std::vector<int64_t>{2});
+  REQUIRE(b.rejects.size() == 1);
+  CHECK(b.rejects[0].line == 1);
+  CHECK(b.rejects[0].reason ==
+        "number out of range or malformed (a number must be valid JSON and fit a double; write it as a string to "
+        "keep its digits)");
+  CHECK(b.rejects[0].raw == "{\"a\":1e400}");
+}
+
+TEST_CASE("keep_going: bad first and last lines, the last without a newline") {
+  Batch b = ndjson_kg("nope\n{\"a\":1}\n\n[2]");
+  CHECK(!b.error);
+  CHECK(b.rows == 1);
+  CHECK(texts_of(col(b, "a")) == Strings{"1"});
+  CHECK(b.lines == std::vector<int64_t>{2});
+  CHECK(b.line_count == 4);
+  REQUIRE(b.rejects.size() == 2);
+  CHECK(b.rejects[0].line == 1);
+  CHECK(b.rejects[0].raw == "nope");
+  CHECK(b.rejects[0].reason ==
+        "invalid literal (expected true, false or null) (each line must hold one JSON object; fix or remove the line)");
+  CHECK(b.rejects[1].line == 4);
+  CHECK(b.rejects[1].raw == "[2]");
+  CHECK(b.rejects[1].reason == kArray);
+}
+
+TEST_CASE("keep_going: CRLF lines, the raw text without the CR") {
+  Batch b = ndjson_kg("{\"a\":1}\r\n {x} \r\n\r\n\"s\"\r\n{\"a\":3}\r\n");
+  CHECK(b.rows == 2);
+  CHECK(texts_of(col(b, "a")) == Strings{"1", "3"});
+  CHECK(b.lines == std::vector<int64_t>{1, 5});
+  CHECK(b.line_count == 5);
+  REQUIRE(b.rejects.size() == 2);
+  CHECK(b.rejects[0].line == 2);
+  CHECK(b.rejects[0].raw == " {x} ");
+  CHECK(b.rejects[1].line == 4);
+  CHECK(b.rejects[1].raw == "\"s\"");
+}
+
+TEST_CASE("keep_going: every line bad") {
+  Batch b = ndjson_kg("1\n2\n3\n");
+  CHECK(!b.error);
+  CHECK(b.rows == 0);
+  CHECK(b.columns.empty());
+  CHECK(b.line_count == 3);
+  REQUIRE(b.rejects.size() == 3);
+  CHECK(b.rejects[2].line == 3);
+  CHECK(b.rejects[2].raw == "3");
+}
+
+TEST_CASE("keep_going: lines are relative to the block's skipped lines") {
+  Batch b = ndjson_kg("{\"a\":1}\nnope\n", 3);
+  CHECK(b.lines == std::vector<int64_t>{4});
+  REQUIRE(b.rejects.size() == 1);
+  CHECK(b.rejects[0].line == 5);
+}
+
+TEST_CASE("keep_going: a good block has no rejects") {
+  Batch b = ndjson_kg("{\"a\":1}\n\n{\"a\":2}\n");
+  CHECK(!b.error);
+  CHECK(b.rejects.empty());
+  CHECK(b.lines == std::vector<int64_t>{1, 3});
+  CHECK(b.line_count == 3);
+}
+
+TEST_CASE("keep_going: many bad lines in one block, columns keep exactly the good rows") {
+  std::string text;
+  std::vector<int64_t> good_lines, bad_lines;
+  for (int k = 1; k <= 1000; ++k) {
+    if (k % 7 == 0) {
+      text += "{\"id\":" + std::to_string(k) + ",}\n";
+      bad_lines.push_back(k);
+    } else {
+      text += "{\"id\":" + std::to_string(k) + (k % 3 ? ",\"s\":\"v\"" : "") + "}\n";
+      good_lines.push_back(k);
+    }
+  }
+  Batch b = ndjson_kg(text);
+  CHECK(!b.error);
+  REQUIRE(b.rows == static_cast<int64_t>(good_lines.size()));
+  CHECK(b.lines == good_lines);
+  for (const auto& c : b.columns) CHECK(c.size() == b.rows);
+  bool ok = true;
+  for (int64_t i = 0; i < b.rows; ++i) {
+    ok = ok && col(b, "id").ints[i] == good_lines[i];
+    ok = ok && col(b, "s").is_null(i) == (good_lines[i] % 3 == 0);
+  }
+  CHECK(ok);
+  REQUIRE(b.rejects.size() == bad_lines.size());
+  for (size_t k = 0; k < bad_lines.size(); ++k) {
+    CHECK(b.rejects[k].line == bad_lines[k]);
+    CHECK(b.rejects[k].raw == "{\"id\":" + std::to_string(bad_lines[k]) + ",}");
+  }
+}
+
 TEST_SUITE_END();

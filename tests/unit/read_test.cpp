@@ -553,4 +553,247 @@ TEST_CASE("parse_block dispatches on the format") {
   CHECK(texts_of(t.columns[1]) == Strings{"2"});
 }
 
+// ---- record_text ------------------------------------------------------------------
+
+TEST_CASE("record_text: NDJSON lines, CRLF, the last line without a newline") {
+  RawBlock raw = make_block(Format::Ndjson, "{\"a\":1}\n\n{bad}\r\n [\xff] ");
+  CHECK(record_text(raw, 1) == "{\"a\":1}");
+  CHECK(record_text(raw, 2) == "");
+  CHECK(record_text(raw, 3) == "{bad}");
+  CHECK(record_text(raw, 4) == " [\xEF\xBF\xBD] ");
+  CHECK(record_text(raw, 5) == "");  // past the end
+  RawBlock later = make_block(Format::Ndjson, "{\"a\":1}\nnope\n", {}, ',', 3);
+  CHECK(record_text(later, 4) == "{\"a\":1}");
+  CHECK(record_text(later, 5) == "nope");
+}
+
+TEST_CASE("record_text: CSV records across lines, CRLF, a CR that is data, an unclosed quote") {
+  RawBlock raw = make_block(Format::Csv, "1,\"p\n\nq\"\n2,r\r\n3,a\r\r\n4,\"b\"\r\n\"x\"\"y\n", {"a", "b"}, ',', 1);
+  CHECK(record_text(raw, 2) == "1,\"p\n\nq\"");
+  CHECK(record_text(raw, 5) == "2,r");
+  CHECK(record_text(raw, 6) == "3,a\r");
+  CHECK(record_text(raw, 7) == "4,\"b\"");
+  CHECK(record_text(raw, 8) == "\"x\"\"y");  // unclosed: the rest of the block
+  RawBlock last = make_block(Format::Csv, "1,2\n3,\"4\"\r", {"a", "b"}, ',', 1);
+  CHECK(record_text(last, 3) == "3,\"4\"");
+  RawBlock semi = make_block(Format::Csv, "1;\"a;\nb\"\n", {"a", "b"}, ';', 1);
+  CHECK(record_text(semi, 2) == "1;\"a;\nb\"");
+}
+
+TEST_CASE("record_text: the first CSV block of a file starts after its header") {
+  TempDir dir;
+  std::string path = dir.write("h.csv", "\"multi\nline\",b\r\n1,\"x\r\ny\"\r\n2,z\r\n3,\"open\r\n");
+  InputFile in = input_file(path);
+  ReadOptions opts;
+  opts.keep_going = true;
+  BlockReader r(in, opts, 1 << 20);
+  RawBlock raw;
+  REQUIRE(r.next(raw));
+  REQUIRE(raw.skip_lines == 2);
+  CHECK(record_text(raw, 3) == "1,\"x\r\ny\"");
+  CHECK(record_text(raw, 5) == "2,z");
+  CHECK(record_text(raw, 6) == "3,\"open");
+  Batch b = parse_block(raw);
+  CHECK(b.lines == std::vector<int64_t>{3, 5});
+  REQUIRE(b.rejects.size() == 1);
+  CHECK(b.rejects[0].line == 6);
+  CHECK(b.rejects[0].raw == "3,\"open");
+}
+
+TEST_CASE("record_text: TSV lines") {
+  RawBlock raw = make_block(Format::Tsv, "1\t2\r\n\n3\t\xff\n4\t\\t", {"a", "b"}, '\t', 1);
+  CHECK(record_text(raw, 2) == "1\t2");
+  CHECK(record_text(raw, 4) == "3\t\xEF\xBF\xBD");
+  CHECK(record_text(raw, 5) == "4\t\\t");
+}
+
+TEST_CASE("record_text: chunk blocks have none") {
+  RawBlock raw;
+  raw.format = Format::Chunk;
+  CHECK(record_text(raw, 1) == "");
+}
+
+TEST_CASE("record_text: the text of every reject") {
+  struct Case {
+    Format format;
+    const char* text;
+  };
+  for (const Case& c : {Case{Format::Ndjson, "{\"a\":1}\r\n[1]\n\n{\"a\":\xff}\n{\"a\":2}\nnope"},
+                        Case{Format::Csv, "1,2\n\"a\nb\"\r\n3,\"c\r\nd\"\r\n\xff,x\n4\r\n5,\"6"},
+                        Case{Format::Tsv, "1\t2\n3\r\n\n4\t\xc3\n5\t6\t7"}}) {
+    CAPTURE(format_name(c.format));
+    RawBlock raw = make_block(c.format, c.text, {"a", "b"}, ',', c.format == Format::Ndjson ? 0 : 1);
+    raw.keep_going = true;
+    Batch b = parse_block(raw);
+    CHECK(!b.error);
+    CHECK(b.rejects.size() >= 3);
+    for (const auto& r : b.rejects) {
+      CAPTURE(r.line);
+      CHECK(record_text(raw, r.line) == r.raw);
+    }
+  }
+}
+
+// ---- keep_going through the BlockReader ----------------------------------------------
+
+namespace {
+
+struct KeptFile {
+  std::vector<int64_t> row_lines;  // file lines of the good rows, in order
+  std::vector<Reject> rejects;     // with file lines, as the pipeline's in-order stage numbers them
+  int64_t lines = 0;               // lines of all blocks
+  int64_t blocks = 0;
+  bool error = false;
+};
+
+// Reads a file with keep_going, numbering lines as the pipeline does; checks each
+// reject's text against record_text on its block.
+KeptFile read_kept(const std::string& path, int64_t block_bytes) {
+  KeptFile out;
+  InputFile in = input_file(path);
+  ReadOptions opts;
+  opts.keep_going = true;
+  BlockReader reader(in, opts, block_bytes);
+  RawBlock raw;
+  int64_t first_line = 1;
+  while (reader.next(raw)) {
+    CHECK(raw.keep_going);
+    Batch b = parse_block(raw);
+    out.error = out.error || b.error;
+    for (const auto& c : b.columns) CHECK(c.size() == b.rows);
+    REQUIRE(static_cast<int64_t>(b.lines.size()) == b.rows);
+    for (int64_t l : b.lines) out.row_lines.push_back(first_line + l - 1);
+    for (auto r : b.rejects) {
+      CHECK(record_text(raw, r.line) == r.raw);
+      r.line += first_line - 1;
+      out.rejects.push_back(r);
+    }
+    first_line += b.line_count;
+    ++out.blocks;
+  }
+  out.lines = first_line - 1;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("BlockReader: keep_going reaches the parser; off by default") {
+  TempDir dir;
+  std::string path = dir.write("k.ndjson", "{\"a\":1}\n");
+  InputFile in = input_file(path);
+  RawBlock raw;
+  BlockReader plain(in, {}, 1 << 20);
+  REQUIRE(plain.next(raw));
+  CHECK(!raw.keep_going);
+  ReadOptions opts;
+  opts.keep_going = true;
+  BlockReader kept(in, opts, 1 << 20);
+  REQUIRE(kept.next(raw));
+  CHECK(raw.keep_going);
+}
+
+TEST_CASE("BlockReader keep_going: bad records across many blocks keep their file lines") {
+  TempDir dir;
+  SUBCASE("NDJSON") {
+    std::string text;
+    std::vector<int64_t> good, bad;
+    for (int64_t line = 1; line <= 3000; ++line) {
+      if (line % 11 == 0) {
+        text += "\n";
+      } else if (line % 13 == 0) {
+        text += "{\"id\":" + std::to_string(line) + ",\"x\":}\n";
+        bad.push_back(line);
+      } else {
+        text += "{\"id\":" + std::to_string(line) + "}\n";
+        good.push_back(line);
+      }
+    }
+    KeptFile k = read_kept(dir.write("many.ndjson", text), 1000);
+    CHECK(k.blocks > 10);
+    CHECK(!k.error);
+    CHECK(k.row_lines == good);
+    CHECK(k.lines == 3000);
+    REQUIRE(k.rejects.size() == bad.size());
+    for (size_t i = 0; i < bad.size(); ++i) {
+      CHECK(k.rejects[i].line == bad[i]);
+      CHECK(k.rejects[i].raw == "{\"id\":" + std::to_string(bad[i]) + ",\"x\":}");
+    }
+  }
+  SUBCASE("CSV") {
+    std::string text = "id,note\r\n";
+    std::vector<int64_t> good, bad;
+    int64_t line = 2;
+    for (int k = 0; k < 2000; ++k) {
+      if (k % 9 == 4) {
+        text += std::to_string(k) + ",\"bad\nnote\",extra\r\n";
+        bad.push_back(line);
+      } else {
+        text += std::to_string(k) + ",\"good\nnote\"\r\n";
+        good.push_back(line);
+      }
+      line += 2;
+    }
+    KeptFile k = read_kept(dir.write("many.csv", text), 1000);
+    CHECK(k.blocks > 10);
+    CHECK(!k.error);
+    CHECK(k.row_lines == good);
+    CHECK(k.lines == line - 1);
+    REQUIRE(k.rejects.size() == bad.size());
+    for (size_t i = 0; i < bad.size(); ++i) {
+      CHECK(k.rejects[i].line == bad[i]);
+      CHECK(k.rejects[i].raw == std::to_string(9 * i + 4) + ",\"bad\nnote\",extra");
+    }
+  }
+  SUBCASE("TSV") {
+    std::string text = "id\tv\n";
+    std::vector<int64_t> good, bad;
+    for (int64_t line = 2; line <= 3000; ++line) {
+      if (line % 17 == 0) {
+        text += std::to_string(line) + "\t\xff\n";
+        bad.push_back(line);
+      } else {
+        text += std::to_string(line) + "\tv\n";
+        good.push_back(line);
+      }
+    }
+    KeptFile k = read_kept(dir.write("many.tsv", text), 1000);
+    CHECK(k.blocks > 10);
+    CHECK(k.row_lines == good);
+    CHECK(k.lines == 3000);
+    REQUIRE(k.rejects.size() == bad.size());
+    for (size_t i = 0; i < bad.size(); ++i) {
+      CHECK(k.rejects[i].line == bad[i]);
+      CHECK(k.rejects[i].raw == std::to_string(bad[i]) + "\t\xEF\xBF\xBD");
+    }
+  }
+}
+
+TEST_CASE("BlockReader keep_going: an unclosed quote mid-file is one reject of the rest, not lost") {
+  // Once a quote opens and never closes, the reader finds no record boundary after
+  // it: the rest of the file is one block, and the parser rejects it whole.
+  TempDir dir;
+  std::string head = "k,v\n", rest;
+  for (int k = 0; k < 300; ++k) head += std::to_string(k) + ",x\n";
+  rest = "bad,\"open\n";
+  for (int k = 300; k < 600; ++k) rest += std::to_string(k) + ",y\n";
+  std::string path = dir.write("open.csv", head + rest);
+  KeptFile k = read_kept(path, 256);
+  CHECK(k.blocks > 5);
+  CHECK(!k.error);
+  CHECK(k.row_lines.size() == 300);
+  CHECK(k.row_lines.back() == 301);
+  CHECK(k.lines == 602);
+  REQUIRE(k.rejects.size() == 1);
+  CHECK(k.rejects[0].line == 302);
+  CHECK(k.rejects[0].reason == "unclosed quoted field (close the quote, or double quotes inside the field (\"\"))");
+  CHECK(k.rejects[0].raw == rest.substr(0, rest.size() - 1));
+  // Without keep_going: the error, after the same rows.
+  auto fb = read_file_blocks(path, {}, 256);
+  CHECK(total_rows(fb) == 300);
+  REQUIRE(fb.batches.back().error);
+  Error e = batch_error(fb.batches.back());
+  CHECK(e.message() == "unclosed quoted field");
+  CHECK(fb.batches.back().rejects.empty());
+}
+
 TEST_SUITE_END();

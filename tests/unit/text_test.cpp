@@ -2,6 +2,7 @@
 #include "bk/text.hpp"
 
 #include <doctest/doctest.h>
+#include <simdjson.h>
 
 #include <cmath>
 #include <cstdint>
@@ -384,6 +385,130 @@ TEST_CASE("days_from_civil / civil_from_days round trip, far range") {
   }
   INFO("first bad day " << bad);
   CHECK(ok);
+}
+
+// ---- sanitize_utf8 ----------------------------------------------------------------
+
+namespace {
+
+const std::string kFFFD = "\xEF\xBF\xBD";
+
+std::string fffd(int n) {
+  std::string s;
+  for (int k = 0; k < n; ++k) s += kFFFD;
+  return s;
+}
+
+// UTF-8 of a code point (no checks).
+std::string utf8(uint32_t cp) {
+  std::string s;
+  if (cp < 0x80) {
+    s += char(cp);
+  } else if (cp < 0x800) {
+    s += char(0xC0 | (cp >> 6));
+    s += char(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    s += char(0xE0 | (cp >> 12));
+    s += char(0x80 | ((cp >> 6) & 0x3F));
+    s += char(0x80 | (cp & 0x3F));
+  } else {
+    s += char(0xF0 | (cp >> 18));
+    s += char(0x80 | ((cp >> 12) & 0x3F));
+    s += char(0x80 | ((cp >> 6) & 0x3F));
+    s += char(0x80 | (cp & 0x3F));
+  }
+  return s;
+}
+
+bool valid_utf8(const std::string& s) { return simdjson::validate_utf8(s.data(), s.size()); }
+
+}  // namespace
+
+TEST_CASE("sanitize_utf8: valid text is unchanged") {
+  for (std::string s : {std::string(""), std::string("plain ascii, \t\r\n"), std::string("nul\0inside", 10),
+                        std::string("caf\xc3\xa9"), std::string("\xe2\x82\xac 5"), std::string("\xf0\x9f\x98\x80!"),
+                        std::string("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf"),
+                        std::string("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf")}) {
+    CAPTURE(s);
+    CHECK(sanitize_utf8(s) == s);
+  }
+}
+
+TEST_CASE("sanitize_utf8: every code point's encoding is unchanged") {
+  bool ok = true;
+  for (uint32_t cp = 0; cp <= 0x10FFFF; ++cp) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    std::string s = "<" + utf8(cp) + ">";
+    if (sanitize_utf8(s) != s) {
+      ok = false;
+      FAIL_CHECK("code point " << cp);
+      break;
+    }
+  }
+  CHECK(ok);
+}
+
+TEST_CASE("sanitize_utf8: bad sequences become U+FFFD, one per maximal subpart") {
+  struct Case {
+    const char* in;
+    std::string out;
+  };
+  for (const Case& c : {
+           // overlong forms
+           Case{"\xc0\xaf", fffd(2)},
+           Case{"\xc1\xbf", fffd(2)},
+           Case{"\xe0\x80\xaf", fffd(3)},
+           Case{"\xe0\x9f\xbf", fffd(3)},
+           Case{"\xf0\x80\x80\xaf", fffd(4)},
+           Case{"\xf0\x8f\xbf\xbf", fffd(4)},
+           // surrogates
+           Case{"\xed\xa0\x80", fffd(3)},
+           Case{"\xed\xbf\xbf", fffd(3)},
+           Case{"a\xed\xb0\x80z", "a" + fffd(3) + "z"},
+           // past U+10FFFF
+           Case{"\xf4\x90\x80\x80", fffd(4)},
+           Case{"\xf5\x80\x80\x80", fffd(4)},
+           Case{"\xf8\x88\x80\x80\x80", fffd(5)},
+           // truncated sequences: one for the whole prefix
+           Case{"\xc3", fffd(1)},
+           Case{"\xe2\x82", fffd(1)},
+           Case{"a\xe2\x82z", "a" + fffd(1) + "z"},
+           Case{"\xf0\x9f\x98", fffd(1)},
+           Case{"\xf0\x9f\x98!", fffd(1) + "!"},
+           Case{"\xf0\x9f\xe2\x82\xac", fffd(1) + "\xe2\x82\xac"},
+           Case{"a\xc3(b", "a" + fffd(1) + "(b"},
+           // stray continuation and never-valid bytes
+           Case{"\x80", fffd(1)},
+           Case{"\x80\xbf", fffd(2)},
+           Case{"\xff\xfe", fffd(2)},
+           Case{"x\xfey", "x" + fffd(1) + "y"},
+           // the example of the Unicode standard (3.9, U+FFFD substitution of maximal subparts)
+           Case{"\x61\xf1\x80\x80\xe1\x80\xc2\x62\x80\x63\x80\xbf\x64",
+                "a" + fffd(3) + "b" + fffd(1) + "c" + fffd(2) + "d"},
+       }) {
+    CAPTURE(c.in);
+    CHECK(sanitize_utf8(c.in) == c.out);
+  }
+}
+
+TEST_CASE("sanitize_utf8: the result is always valid, and equals the input exactly when it was valid") {
+  // Every string of up to 4 bytes drawn from the bytes where the rules change.
+  const unsigned char bytes[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+                                 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+  const size_t nb = sizeof bytes;
+  int64_t failures = 0;
+  std::string s;
+  for (size_t len = 1; len <= 4; ++len) {
+    size_t total = 1;
+    for (size_t k = 0; k < len; ++k) total *= nb;
+    for (size_t idx = 0; idx < total; ++idx) {
+      s.clear();
+      for (size_t k = 0, v = idx; k < len; ++k, v /= nb) s += static_cast<char>(bytes[v % nb]);
+      std::string out = sanitize_utf8(s);
+      if (!valid_utf8(out) || (out == s) != valid_utf8(s) || sanitize_utf8(out) != out) ++failures;
+    }
+  }
+  CHECK(failures == 0);
 }
 
 TEST_SUITE_END();

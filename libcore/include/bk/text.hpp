@@ -30,8 +30,10 @@ size_t edit_distance(std::string_view a, std::string_view b);
 // or one edit away (names of 3-5 characters), or two (longer); "" when none is.
 std::string likely_typo_of(std::string_view name, const std::vector<std::string>& names);
 
-// `s` with every invalid UTF-8 sequence replaced by U+FFFD (one per maximal bad
-// prefix, as the Unicode standard recommends); valid text is returned unchanged.
+// `s` with every invalid UTF-8 sequence replaced by U+FFFD, one per maximal subpart
+// (as the Unicode standard recommends, and Python, ICU and WHATWG decoders do: the
+// overlong "\xC0\xAF" gives two, the truncated "\xE2\x82" one); valid text is
+// returned unchanged.
 std::string sanitize_utf8(std::string_view s);
 
 // JSON string body escaping: quotes, backslash, control characters.
