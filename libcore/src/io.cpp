@@ -6,10 +6,12 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include "bk/error.hpp"
 
@@ -19,31 +21,59 @@ namespace bk {
 
 namespace {
 
-// The temporary file being written, if any: a signal that ends the tool removes it,
-// so a killed run (short of SIGKILL) leaves nothing half-written behind.
-char g_tmp_path[4096];
-volatile sig_atomic_t g_tmp_set = 0;
+// Temporary files being written: a signal that ends the tool removes them, so a
+// killed run (short of SIGKILL) leaves nothing half-written behind. The handler may
+// run on any thread at any moment, so it only reads fixed static arrays and calls
+// unlink(2) (async-signal-safe); a slot's path is complete before its flag is set
+// (release), and the handler reads the flag first (acquire). Slots are handed out
+// under a mutex, which the handler never takes.
+constexpr int kTempSlots = 64;
+char g_tmp_paths[kTempSlots][4096];
+std::atomic<int> g_tmp_set[kTempSlots];
+bool g_tmp_used[kTempSlots];  // under g_tmp_mutex
+std::mutex g_tmp_mutex;
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs lock-free atomics");
 
 extern "C" void remove_tmp_and_die(int sig) {
-  if (g_tmp_set) ::unlink(g_tmp_path);
+  for (int k = 0; k < kTempSlots; ++k)
+    if (g_tmp_set[k].load(std::memory_order_acquire)) ::unlink(g_tmp_paths[k]);
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
 
-void track_tmp(const std::string& path) {
-  if (path.size() >= sizeof g_tmp_path) return;
-  std::memcpy(g_tmp_path, path.c_str(), path.size() + 1);
-  g_tmp_set = 1;
-  static bool installed = false;
-  if (!installed) {
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) std::signal(sig, remove_tmp_and_die);
-    installed = true;
+}  // namespace
+
+int track_temp_file(const std::string& path) {
+  if (path.size() >= sizeof g_tmp_paths[0]) return -1;
+  std::lock_guard<std::mutex> lock(g_tmp_mutex);
+  // Checked each time rather than once: something may have put its own handler back
+  // since (a test framework does, around each test). An ignored signal (nohup's
+  // SIGHUP) stays ignored: it ends nothing.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) != 0) continue;
+    if (old.sa_handler == SIG_IGN || old.sa_handler == remove_tmp_and_die) continue;
+    struct sigaction sa {};
+    sa.sa_handler = remove_tmp_and_die;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
   }
+  for (int k = 0; k < kTempSlots; ++k) {
+    if (g_tmp_used[k]) continue;
+    g_tmp_used[k] = true;
+    std::memcpy(g_tmp_paths[k], path.c_str(), path.size() + 1);
+    g_tmp_set[k].store(1, std::memory_order_release);
+    return k;
+  }
+  return -1;
 }
 
-void untrack_tmp() { g_tmp_set = 0; }
-
-}  // namespace
+void untrack_temp_file(int handle) {
+  if (handle < 0 || handle >= kTempSlots) return;
+  std::lock_guard<std::mutex> lock(g_tmp_mutex);
+  g_tmp_set[handle].store(0, std::memory_order_release);
+  g_tmp_used[handle] = false;
+}
 
 static bool is_metadata_name(const std::string& name) {
   return !name.empty() && (name[0] == '_' || name[0] == '.');
@@ -344,7 +374,7 @@ Output::Output(const std::string& path) {
   mode_t mask = ::umask(0);
   ::umask(mask);
   ::fchmod(fd_, 0666 & ~mask);
-  track_tmp(tmp_);
+  tmp_handle_ = track_temp_file(tmp_);
 }
 
 Output::~Output() {
@@ -367,7 +397,7 @@ Output::~Output() {
   if (!committed_) {
     ::close(fd_);
     ::unlink(tmp_.c_str());
-    untrack_tmp();
+    untrack_temp_file(tmp_handle_);
   }
 }
 
@@ -394,11 +424,11 @@ void Output::commit() {
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp_.c_str());
-    untrack_tmp();
+    untrack_temp_file(tmp_handle_);
     committed_ = true;
     throw Error(concat("cannot rename into place: ", std::strerror(e))).at(display_);
   }
-  untrack_tmp();
+  untrack_temp_file(tmp_handle_);
   committed_ = true;
 }
 

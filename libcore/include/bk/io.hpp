@@ -64,7 +64,16 @@ class Output {
   std::string buf_;
   bool committed_ = false;
   bool special_ = false;  // a device or FIFO, written in place
+  int tmp_handle_ = -1;   // from track_temp_file
 };
+
+// Temporary files that a signal ending the tool (SIGINT, SIGTERM, SIGHUP, SIGQUIT)
+// removes first, so a killed run leaves nothing half-written behind (SIGKILL aside).
+// track_temp_file returns a handle for untrack_temp_file, or -1 when the file is not
+// tracked (more than 64 at once, or a path of 4096 bytes or more). Thread-safe; the
+// signal handler only unlinks.
+int track_temp_file(const std::string& path);
+void untrack_temp_file(int handle);
 
 // Writes everything; EPIPE becomes bk::BrokenPipe, other failures bk::Error.
 void write_all(int fd, const char* data, size_t n, const std::string& name);
