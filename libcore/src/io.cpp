@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "bk/dataset.hpp"
 #include "bk/error.hpp"
 
 namespace fs = std::filesystem;
@@ -79,14 +80,43 @@ static bool is_metadata_name(const std::string& name) {
   return !name.empty() && (name[0] == '_' || name[0] == '.');
 }
 
+// A dataset: exactly the files its manifest lists, in its order.
+static void expand_dataset(const fs::path& dir, std::vector<InputFile>& out, const ExpandOptions& opts) {
+  std::string dir_name = dir.string();
+  auto m = dataset::load_manifest(dir_name);
+  if (opts.datasets) opts.datasets->push_back(dir_name);
+  std::string manifest = (dir / dataset::kManifestName).string();
+  for (const auto& f : m.files) {
+    std::string path = (dir / f.name).string();
+    InputFile in{path, path, -1, dir_name, f.name, false};
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      if (!opts.keep_missing)
+        throw Error(concat("missing, but ", manifest, " lists it"),
+                    concat("restore it from a backup; bk-cat --verify ", dir_name, " checks the whole dataset"))
+            .at(path);
+      in.missing = true;
+    } else {
+      in.size = static_cast<int64_t>(st.st_size);
+    }
+    out.push_back(std::move(in));
+  }
+}
+
 // Walks `dir` in path order. Directory symlinks are followed, each real directory
-// once: a link back up the tree (a loop) adds nothing twice.
-static void walk_dir(const fs::path& dir, std::vector<InputFile>& out, std::vector<fs::path>& seen) {
+// once: a link back up the tree (a loop) adds nothing twice. A dataset met on the
+// way is read through its manifest.
+static void walk_dir(const fs::path& dir, std::vector<InputFile>& out, std::vector<fs::path>& seen,
+                     const ExpandOptions& opts) {
   std::error_code ec;
   fs::path real = fs::canonical(dir, ec);
   if (ec) throw Error(concat("cannot read directory: ", ec.message())).at(dir.string());
   if (std::find(seen.begin(), seen.end(), real) != seen.end()) return;
   seen.push_back(real);
+  if (dataset::is_dataset(dir.string())) {
+    expand_dataset(dir, out, opts);
+    return;
+  }
   std::vector<fs::directory_entry> entries;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     entries.push_back(*it);
@@ -97,14 +127,16 @@ static void walk_dir(const fs::path& dir, std::vector<InputFile>& out, std::vect
     if (is_metadata_name(e.path().filename().string())) continue;
     std::error_code eec;
     if (e.is_directory(eec)) {
-      walk_dir(e.path(), out, seen);
+      walk_dir(e.path(), out, seen, opts);
     } else if (e.is_regular_file(eec)) {
       out.push_back({e.path().string(), e.path().string(), static_cast<int64_t>(e.file_size(eec))});
     }
   }
 }
 
-std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) {
+std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) { return expand_inputs(args, {}); }
+
+std::vector<InputFile> expand_inputs(const std::vector<std::string>& args, const ExpandOptions& opts) {
   std::vector<InputFile> out;
   if (args.empty()) return {{"-", "<stdin>", -1}};
   for (const auto& a : args) {
@@ -118,7 +150,7 @@ std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) {
       throw Error("no such file or directory", "check the path").at(a);
     if (fs::is_directory(st)) {
       std::vector<fs::path> seen;
-      walk_dir(a, out, seen);
+      walk_dir(a, out, seen, opts);
     } else {
       out.push_back({a, a, fs::is_regular_file(st) ? static_cast<int64_t>(fs::file_size(a, ec)) : -1});
     }

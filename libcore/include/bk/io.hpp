@@ -13,12 +13,29 @@ struct InputFile {
   std::string path;
   std::string display;  // what messages call it ("-" reads as "<stdin>")
   int64_t size = -1;    // bytes on disk, when known
+  // A file listed by a dataset's manifest (dataset.hpp): the dataset directory and the
+  // file's name there; both "" for any other input.
+  std::string dataset{};
+  std::string entry{};
+  bool missing = false;  // listed by the manifest but not there (ExpandOptions::keep_missing)
+};
+
+struct ExpandOptions {
+  // A file a manifest lists that is not there comes back with missing = true instead
+  // of being an error (bk-cat --verify reports it with the rest).
+  bool keep_missing = false;
+  // When set, receives every dataset directory met, in order.
+  std::vector<std::string>* datasets = nullptr;
 };
 
 // Expands command-line inputs: files as given, directories into every data file
 // under them in path order (names starting with '_' or '.' are metadata, skipped),
-// no argument into standard input. A missing path is an error.
+// no argument into standard input. A directory holding a _manifest.json (a dataset,
+// at the top or anywhere below) stands for exactly the files its manifest lists, in
+// the manifest's order: files it does not list (orphans of an interrupted write) are
+// never read. A missing path, or a file a manifest lists that is missing, is an error.
 std::vector<InputFile> expand_inputs(const std::vector<std::string>& args);
+std::vector<InputFile> expand_inputs(const std::vector<std::string>& args, const ExpandOptions& opts);
 
 // A sequential byte stream. read() returns 0 only at the end.
 class ByteReader {
