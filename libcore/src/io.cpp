@@ -6,11 +6,14 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
+#include "bk/dataset.hpp"
 #include "bk/error.hpp"
 
 namespace fs = std::filesystem;
@@ -19,44 +22,101 @@ namespace bk {
 
 namespace {
 
-// The temporary file being written, if any: a signal that ends the tool removes it,
-// so a killed run (short of SIGKILL) leaves nothing half-written behind.
-char g_tmp_path[4096];
-volatile sig_atomic_t g_tmp_set = 0;
+// Temporary files being written: a signal that ends the tool removes them, so a
+// killed run (short of SIGKILL) leaves nothing half-written behind. The handler may
+// run on any thread at any moment, so it only reads fixed static arrays and calls
+// unlink(2) (async-signal-safe); a slot's path is complete before its flag is set
+// (release), and the handler reads the flag first (acquire). Slots are handed out
+// under a mutex, which the handler never takes.
+constexpr int kTempSlots = 64;
+char g_tmp_paths[kTempSlots][4096];
+std::atomic<int> g_tmp_set[kTempSlots];
+bool g_tmp_used[kTempSlots];  // under g_tmp_mutex
+std::mutex g_tmp_mutex;
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs lock-free atomics");
 
 extern "C" void remove_tmp_and_die(int sig) {
-  if (g_tmp_set) ::unlink(g_tmp_path);
+  for (int k = 0; k < kTempSlots; ++k)
+    if (g_tmp_set[k].load(std::memory_order_acquire)) ::unlink(g_tmp_paths[k]);
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
 
-void track_tmp(const std::string& path) {
-  if (path.size() >= sizeof g_tmp_path) return;
-  std::memcpy(g_tmp_path, path.c_str(), path.size() + 1);
-  g_tmp_set = 1;
-  static bool installed = false;
-  if (!installed) {
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) std::signal(sig, remove_tmp_and_die);
-    installed = true;
+}  // namespace
+
+int track_temp_file(const std::string& path) {
+  if (path.size() >= sizeof g_tmp_paths[0]) return -1;
+  std::lock_guard<std::mutex> lock(g_tmp_mutex);
+  // Checked each time rather than once: something may have put its own handler back
+  // since (a test framework does, around each test). An ignored signal (nohup's
+  // SIGHUP) stays ignored: it ends nothing.
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) {
+    struct sigaction old {};
+    if (::sigaction(sig, nullptr, &old) != 0) continue;
+    if (old.sa_handler == SIG_IGN || old.sa_handler == remove_tmp_and_die) continue;
+    struct sigaction sa {};
+    sa.sa_handler = remove_tmp_and_die;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);
   }
+  for (int k = 0; k < kTempSlots; ++k) {
+    if (g_tmp_used[k]) continue;
+    g_tmp_used[k] = true;
+    std::memcpy(g_tmp_paths[k], path.c_str(), path.size() + 1);
+    g_tmp_set[k].store(1, std::memory_order_release);
+    return k;
+  }
+  return -1;
 }
 
-void untrack_tmp() { g_tmp_set = 0; }
-
-}  // namespace
+void untrack_temp_file(int handle) {
+  if (handle < 0 || handle >= kTempSlots) return;
+  std::lock_guard<std::mutex> lock(g_tmp_mutex);
+  g_tmp_set[handle].store(0, std::memory_order_release);
+  g_tmp_used[handle] = false;
+}
 
 static bool is_metadata_name(const std::string& name) {
   return !name.empty() && (name[0] == '_' || name[0] == '.');
 }
 
+// A dataset: exactly the files its manifest lists, in its order.
+static void expand_dataset(const fs::path& dir, std::vector<InputFile>& out, const ExpandOptions& opts) {
+  std::string dir_name = dir.string();
+  auto m = dataset::load_manifest(dir_name);
+  if (opts.datasets) opts.datasets->push_back(dir_name);
+  std::string manifest = (dir / dataset::kManifestName).string();
+  for (const auto& f : m.files) {
+    std::string path = (dir / f.name).string();
+    InputFile in{path, path, -1, dir_name, f.name, false};
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      if (!opts.keep_missing)
+        throw Error(concat("missing, but ", manifest, " lists it"),
+                    concat("restore it from a backup; bk-cat --verify ", dir_name, " checks the whole dataset"))
+            .at(path);
+      in.missing = true;
+    } else {
+      in.size = static_cast<int64_t>(st.st_size);
+    }
+    out.push_back(std::move(in));
+  }
+}
+
 // Walks `dir` in path order. Directory symlinks are followed, each real directory
-// once: a link back up the tree (a loop) adds nothing twice.
-static void walk_dir(const fs::path& dir, std::vector<InputFile>& out, std::vector<fs::path>& seen) {
+// once: a link back up the tree (a loop) adds nothing twice. A dataset met on the
+// way is read through its manifest.
+static void walk_dir(const fs::path& dir, std::vector<InputFile>& out, std::vector<fs::path>& seen,
+                     const ExpandOptions& opts) {
   std::error_code ec;
   fs::path real = fs::canonical(dir, ec);
   if (ec) throw Error(concat("cannot read directory: ", ec.message())).at(dir.string());
   if (std::find(seen.begin(), seen.end(), real) != seen.end()) return;
   seen.push_back(real);
+  if (dataset::is_dataset(dir.string())) {
+    expand_dataset(dir, out, opts);
+    return;
+  }
   std::vector<fs::directory_entry> entries;
   for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     entries.push_back(*it);
@@ -67,14 +127,16 @@ static void walk_dir(const fs::path& dir, std::vector<InputFile>& out, std::vect
     if (is_metadata_name(e.path().filename().string())) continue;
     std::error_code eec;
     if (e.is_directory(eec)) {
-      walk_dir(e.path(), out, seen);
+      walk_dir(e.path(), out, seen, opts);
     } else if (e.is_regular_file(eec)) {
       out.push_back({e.path().string(), e.path().string(), static_cast<int64_t>(e.file_size(eec))});
     }
   }
 }
 
-std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) {
+std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) { return expand_inputs(args, {}); }
+
+std::vector<InputFile> expand_inputs(const std::vector<std::string>& args, const ExpandOptions& opts) {
   std::vector<InputFile> out;
   if (args.empty()) return {{"-", "<stdin>", -1}};
   for (const auto& a : args) {
@@ -88,7 +150,7 @@ std::vector<InputFile> expand_inputs(const std::vector<std::string>& args) {
       throw Error("no such file or directory", "check the path").at(a);
     if (fs::is_directory(st)) {
       std::vector<fs::path> seen;
-      walk_dir(a, out, seen);
+      walk_dir(a, out, seen, opts);
     } else {
       out.push_back({a, a, fs::is_regular_file(st) ? static_cast<int64_t>(fs::file_size(a, ec)) : -1});
     }
@@ -344,7 +406,7 @@ Output::Output(const std::string& path) {
   mode_t mask = ::umask(0);
   ::umask(mask);
   ::fchmod(fd_, 0666 & ~mask);
-  track_tmp(tmp_);
+  tmp_handle_ = track_temp_file(tmp_);
 }
 
 Output::~Output() {
@@ -367,7 +429,7 @@ Output::~Output() {
   if (!committed_) {
     ::close(fd_);
     ::unlink(tmp_.c_str());
-    untrack_tmp();
+    untrack_temp_file(tmp_handle_);
   }
 }
 
@@ -394,11 +456,11 @@ void Output::commit() {
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     int e = errno;
     ::unlink(tmp_.c_str());
-    untrack_tmp();
+    untrack_temp_file(tmp_handle_);
     committed_ = true;
     throw Error(concat("cannot rename into place: ", std::strerror(e))).at(display_);
   }
-  untrack_tmp();
+  untrack_temp_file(tmp_handle_);
   committed_ = true;
 }
 

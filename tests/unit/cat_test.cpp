@@ -62,7 +62,7 @@ struct Dataset {
       d += "{\"device\":\"g" + std::to_string(k % 3) + "\",\"ts\":" + std::to_string(1700018000 + k) +
            ",\"value\":" + std::to_string(k) + ".0,\"note\":null}\n";
     dir.write_gz("data/4-d.ndjson.gz", {d.substr(0, 70000), d.substr(70000)});
-    dir.write("data/_manifest.json", "{\"not\":\"data\"}\n");
+    dir.write("data/_meta.json", "{\"not\":\"data\"}\n");
     dir.write("data/.ledger", "nope\n");
   }
   std::string path() const { return dir / "data"; }
@@ -123,7 +123,7 @@ TEST_CASE("a folder of mixed inputs: values and order") {
   CHECK(out.find("{\"device\":\"d0\",\"ts\":1700012000,\"value\":0.75,\"note\":\"tab\\t0\"}\n") != std::string::npos);
   CHECK(out.substr(out.rfind('\n', out.size() - 2) + 1) ==
         "{\"device\":\"g2\",\"ts\":1700020999,\"value\":2999.0,\"note\":null}\n");
-  CHECK(out.find("\"not\"") == std::string::npos);  // _manifest.json is no data
+  CHECK(out.find("\"not\"") == std::string::npos);  // _meta.json is no data
   // In input order: the ts column only goes up.
   int64_t last = 0;
   bool ordered = true;

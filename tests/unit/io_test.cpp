@@ -57,7 +57,7 @@ TEST_CASE("expand_inputs: a directory tree in path order, metadata skipped") {
   dir.write("d/a/z.ndjson", "1");
   dir.write("d/a/y.ndjson", "22");
   dir.write("d/a.csv", "333");
-  dir.write("d/_manifest.json", "m");
+  dir.write("d/_meta.json", "m");
   dir.write("d/.hidden", "h");
   dir.write("d/_meta/inner.csv", "x");
   dir.write("d/.git/objects", "x");

@@ -68,6 +68,14 @@ Manifest load_manifest(const std::string& dir);
 std::string manifest_json(const Manifest& m);
 // True when `dir` holds a _manifest.json.
 bool is_dataset(const std::string& dir);
+// Throws bk::Error (Kind::Data) unless `name` is a relative path that stays inside
+// the dataset: not empty, no leading '/', no empty, "." or ".." components, no NUL.
+void check_entry_name(const std::string& name);
+// Files in `dir` that are no part of the dataset and that a writer made: part-*.bkc
+// files the manifest does not list and the writer's temporary files (.part-*.tmp,
+// .manifest-*.tmp), at the top and in subdirectories (except names starting with '_'
+// or '.', symlinks, and nested datasets). Relative names with '/', sorted.
+std::vector<std::string> find_orphans(const std::string& dir, const Manifest& m);
 
 // "xxh3-128:<32 lowercase hex digits>" of the first `limit` bytes of a file (-1: all).
 std::string hash_file(const std::string& path, int64_t limit = -1);
@@ -80,7 +88,9 @@ std::string hash_bytes(std::string_view bytes);
 // bk::Error ("DIR is being written by another process (pid N)"). The lock is released
 // by the destructor, or by the kernel when the process dies (kill -9 included).
 // Taking the lock deletes orphans: part-*.bkc files not in the manifest and leftover
-// temporary files of a writer that died.
+// temporary files of a writer that died (find_orphans). A directory that no writer
+// ever locked (no _lock) and that has no manifest but holds part-*.bkc files is
+// refused with a bk::Error instead: those files are someone else's.
 class Writer {
  public:
   Writer(const std::string& dir, bool wait);
@@ -95,13 +105,15 @@ class Writer {
   // removed by the destructor or by a signal unless committed). Write the chunk there.
   std::string new_chunk_path();
   // Adds the chunk written at `tmp_path` (from new_chunk_path) to the pending commit:
-  // fills name (the next part-NNNNNN.bkc), bytes and checksum, then adds the entry.
+  // fills name (the next part-NNNNNN.bkc), bytes and checksum, fsyncs the file, then
+  // adds the entry. An empty committed_at is filled in by commit().
   void add_chunk(const std::string& tmp_path, ChunkEntry entry);
   // Adds (or, for a path already in the ledger, replaces) a ledger entry.
   void add_input(LedgerEntry entry);
   void set_time_field(const std::string& name);
   // Makes everything added since the last commit durable and visible atomically
-  // (see the top of this file). Nothing added: nothing happens.
+  // (see the top of this file). Nothing added: nothing happens. On failure it throws
+  // bk::Error naming the path, and the old manifest stays in force.
   void commit();
 
  private:
@@ -111,10 +123,19 @@ class Writer {
   struct Pending {
     std::string tmp;
     ChunkEntry entry;
+    bool renamed = false;  // to its final name (a failed commit may be retried)
   };
   std::vector<Pending> pending_;
   std::vector<LedgerEntry> pending_inputs_;
   bool dirty_ = false;
+  // Temporary files handed out and not yet renamed: path and track_temp_file handle.
+  struct Temp {
+    std::string path;
+    int handle = -1;
+    bool added = false;  // given to add_chunk
+  };
+  std::vector<Temp> temps_;
+  std::optional<std::string> pending_time_field_;
 };
 
 }  // namespace bk::dataset

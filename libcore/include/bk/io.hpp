@@ -13,12 +13,29 @@ struct InputFile {
   std::string path;
   std::string display;  // what messages call it ("-" reads as "<stdin>")
   int64_t size = -1;    // bytes on disk, when known
+  // A file listed by a dataset's manifest (dataset.hpp): the dataset directory and the
+  // file's name there; both "" for any other input.
+  std::string dataset{};
+  std::string entry{};
+  bool missing = false;  // listed by the manifest but not there (ExpandOptions::keep_missing)
+};
+
+struct ExpandOptions {
+  // A file a manifest lists that is not there comes back with missing = true instead
+  // of being an error (bk-cat --verify reports it with the rest).
+  bool keep_missing = false;
+  // When set, receives every dataset directory met, in order.
+  std::vector<std::string>* datasets = nullptr;
 };
 
 // Expands command-line inputs: files as given, directories into every data file
 // under them in path order (names starting with '_' or '.' are metadata, skipped),
-// no argument into standard input. A missing path is an error.
+// no argument into standard input. A directory holding a _manifest.json (a dataset,
+// at the top or anywhere below) stands for exactly the files its manifest lists, in
+// the manifest's order: files it does not list (orphans of an interrupted write) are
+// never read. A missing path, or a file a manifest lists that is missing, is an error.
 std::vector<InputFile> expand_inputs(const std::vector<std::string>& args);
+std::vector<InputFile> expand_inputs(const std::vector<std::string>& args, const ExpandOptions& opts);
 
 // A sequential byte stream. read() returns 0 only at the end.
 class ByteReader {
@@ -64,7 +81,16 @@ class Output {
   std::string buf_;
   bool committed_ = false;
   bool special_ = false;  // a device or FIFO, written in place
+  int tmp_handle_ = -1;   // from track_temp_file
 };
+
+// Temporary files that a signal ending the tool (SIGINT, SIGTERM, SIGHUP, SIGQUIT)
+// removes first, so a killed run leaves nothing half-written behind (SIGKILL aside).
+// track_temp_file returns a handle for untrack_temp_file, or -1 when the file is not
+// tracked (more than 64 at once, or a path of 4096 bytes or more). Thread-safe; the
+// signal handler only unlinks.
+int track_temp_file(const std::string& path);
+void untrack_temp_file(int handle);
 
 // Writes everything; EPIPE becomes bk::BrokenPipe, other failures bk::Error.
 void write_all(int fd, const char* data, size_t n, const std::string& name);
