@@ -13,6 +13,7 @@ struct InputFile {
   std::string path;
   std::string display;  // what messages call it ("-" reads as "<stdin>")
   int64_t size = -1;    // bytes on disk, when known
+  int64_t skip_lines = 0;  // lines read by an earlier run (header included): readers go on after them
 };
 
 // Expands command-line inputs: files as given, directories into every data file
