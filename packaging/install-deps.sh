@@ -9,6 +9,7 @@ packages=(
   doctest-dev                         # unit tests
   man-db groff-base gzip python3      # man page tests, gzip inputs, the chunk reference reader
   tzdata                              # time zones (/usr/share/zoneinfo), read by libcore/src/time.cpp
+  mosquitto mosquitto-clients         # bk-ingest's MQTT test: a broker, mosquitto_sub and mosquitto_pub
 )
 # The chunk-reader fuzz target needs clang and its libFuzzer runtime.
 if [[ ${BK_WITH_FUZZ:-1} == 1 ]]; then packages+=(clang libclang-rt-14-dev); fi

@@ -124,6 +124,40 @@ BlockReader::BlockReader(const InputFile& in, const ReadOptions& opts, int64_t b
   if (format_ == Format::Tsv) delimiter_ = '\t';
   if (format_ == Format::Csv) delimiter_ = opts.delimiter ? opts.delimiter : sniffed;
   if (format_ == Format::Csv || format_ == Format::Tsv) read_header();
+  if (in.skip_lines > header_lines_) skip_lines(in.skip_lines - header_lines_);
+}
+
+void BlockReader::skip_lines(int64_t n) {
+  // Lines an earlier run read (bk-ingest, a file that grew): drop them, and number the
+  // first block's lines after them.
+  int64_t skipped = 0;
+  while (skipped < n) {
+    const char* p = pending_.data() + pos_;
+    const char* end = pending_.data() + pending_.size();
+    while (skipped < n && p < end) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      if (!nl) {
+        p = end;
+        break;
+      }
+      p = nl + 1;
+      ++skipped;
+    }
+    size_t keep_from = p - pending_.data();
+    if (skipped < n && eof_) {
+      pos_ = pending_.size();
+      break;
+    }
+    if (skipped < n) {
+      // Everything pending is skipped; read on.
+      pending_.clear();
+      pos_ = 0;
+      fill(1 << 20);
+      continue;
+    }
+    pos_ = keep_from;
+  }
+  header_lines_ += skipped;
 }
 
 bool BlockReader::fill(size_t want) {

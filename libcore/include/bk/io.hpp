@@ -18,6 +18,7 @@ struct InputFile {
   std::string dataset{};
   std::string entry{};
   bool missing = false;  // listed by the manifest but not there (ExpandOptions::keep_missing)
+  int64_t skip_lines = 0;  // lines read by an earlier run (header included): readers go on after them
 };
 
 struct ExpandOptions {

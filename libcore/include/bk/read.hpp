@@ -92,6 +92,7 @@ class BlockReader {
   bool input_done() const { return eof_ && pos_ == pending_.size(); }
   size_t cut_point(const char* base, size_t n) const;  // end of the last whole record
   void read_header();
+  void skip_lines(int64_t n);
 
   const InputFile& in_;
   ReadOptions opts_;

@@ -1,0 +1,1034 @@
+// bk-ingest: raw records in, clean typed chunk files out.
+//
+// The run is the shared pipeline with two hooks:
+//   map (parallel, per block)   flatten nested objects, --rename, --drop, type every
+//                               declared field and the event time, check required
+//                               fields, ranges and allowed values, --where. A record
+//                               that fails leaves the block for Batch::rejects with
+//                               its text and the reason.
+//   ordered (serial, in order)  --dedup (first occurrence in input order wins), the
+//                               rejects file, --max-rejects, the counts, the lines
+//                               read per input and the event-time range.
+// Both hooks see whole blocks, whose boundaries depend only on the input, so the
+// output and every count are the same for any -j.
+//
+// Where the records go:
+//   stream    a chunk stream (or -O ndjson/csv/tsv) to stdout or -o FILE, atomic
+//   dataset   one new chunk file per run in DIR, committed with the ledger of the
+//             inputs it read (dataset.hpp); inputs in the ledger are not read again
+//   rolling   stdin read on and on; a chunk committed every DURATION or ROWS, and at
+//             the end of input or on SIGTERM/SIGINT
+#include "bk/ingest.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <simdjson.h>
+
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <unordered_set>
+
+#include "bk/dataset.hpp"
+#include "bk/error.hpp"
+#include "bk/expr.hpp"
+#include "bk/text.hpp"
+#include "bk/time.hpp"
+#include "bk/write.hpp"
+
+namespace bk {
+
+namespace {
+
+// ---- flattening ------------------------------------------------------------------
+
+// Appends a JSON value to a column (types widen as the readers' do).
+void append_element(Column& c, simdjson::dom::element v) {
+  using simdjson::dom::element_type;
+  switch (v.type()) {
+    case element_type::INT64: c.append_int(v.get_int64().value_unsafe()); break;
+    case element_type::UINT64: c.append_double(static_cast<double>(v.get_uint64().value_unsafe())); break;
+    case element_type::DOUBLE: c.append_double(v.get_double().value_unsafe()); break;
+    case element_type::STRING: c.append_string(v.get_string().value_unsafe()); break;
+    case element_type::BOOL: c.append_bool(v.get_bool().value_unsafe()); break;
+    case element_type::NULL_VALUE: c.append_null(); break;
+    case element_type::ARRAY:
+    case element_type::OBJECT: c.append_json(simdjson::minify(v)); break;
+  }
+}
+
+struct Flattened {
+  std::vector<std::string> names;
+  std::vector<Column> columns;
+  Column& column(const std::string& name) {
+    for (size_t k = 0; k < names.size(); ++k)
+      if (names[k] == name) return columns[k];
+    names.push_back(name);
+    columns.emplace_back();
+    return columns.back();
+  }
+};
+
+void flatten_into(Flattened& out, const std::string& prefix, simdjson::dom::object obj, int64_t row) {
+  for (auto kv : obj) {
+    std::string name = concat(prefix, ".", std::string_view(kv.key));
+    simdjson::dom::object inner;
+    if (!kv.value.get_object().get(inner) && inner.size() > 0) {
+      flatten_into(out, name, inner, row);
+      continue;
+    }
+    Column& c = out.column(name);
+    while (c.size() < row) c.append_null();
+    if (c.size() > row) c.pop_back();  // a key repeated in one object: the last one counts
+    append_element(c, kv.value);
+  }
+}
+
+// Nested objects become dotted fields: {"loc":{"lat":1,"lon":2}} -> loc.lat, loc.lon,
+// in the place of loc. Arrays (and empty objects) stay json in their field. A column
+// whose flattened names would clash with a field the block already has stays json.
+void flatten_objects(Batch& b) {
+  thread_local simdjson::dom::parser parser;
+  for (size_t k = 0; k < b.columns.size(); ++k) {
+    if (b.columns[k].type != Type::Json) continue;
+    const Column& src = b.columns[k];
+    bool any = false;
+    for (int64_t i = 0; i < b.rows && !any; ++i)
+      any = !src.is_null(i) && src.str(i).size() > 2 && src.str(i)[0] == '{';
+    if (!any) continue;
+    Flattened flat;
+    Column rest;  // values that are not objects (or are empty ones)
+    for (int64_t i = 0; i < b.rows; ++i) {
+      simdjson::dom::element doc;
+      simdjson::dom::object obj;
+      if (!src.is_null(i) && src.str(i)[0] == '{' && !parser.parse(src.str(i)).get(doc) &&
+          !doc.get_object().get(obj) && obj.size() > 0) {
+        flatten_into(flat, b.names[k], obj, i);
+        rest.append_null();
+      } else {
+        rest.append_from(src, i);
+      }
+    }
+    bool clash = false;
+    for (const auto& n : flat.names) clash = clash || b.find(n) >= 0;
+    if (clash) continue;
+    for (auto& c : flat.columns)
+      while (c.size() < b.rows) c.append_null();
+    bool keep_rest = rest.valid.count() > 0;
+    std::vector<std::string> names;
+    std::vector<Column> columns;
+    for (size_t j = 0; j < b.columns.size(); ++j) {
+      if (j != k) {
+        names.push_back(std::move(b.names[j]));
+        columns.push_back(std::move(b.columns[j]));
+        continue;
+      }
+      if (keep_rest) {
+        names.push_back(b.names[j]);
+        columns.push_back(std::move(rest));
+      }
+      for (size_t f = 0; f < flat.names.size(); ++f) {
+        names.push_back(std::move(flat.names[f]));
+        columns.push_back(std::move(flat.columns[f]));
+      }
+    }
+    size_t added = flat.names.size() - (keep_rest ? 0 : 1);
+    b.names = std::move(names);
+    b.columns = std::move(columns);
+    k += added;  // nothing new to look at before the next original column
+  }
+}
+
+// ---- typing ----------------------------------------------------------------------
+
+// A value as a reason quotes it: strings in quotes, long ones cut.
+std::string shown(const Column& c, int64_t i) {
+  std::string t;
+  append_value_text(t, c, i);
+  if (t.size() > 60) t = t.substr(0, 57) + "...";
+  if (c.type == Type::String || c.type == Type::Json) return concat("'", sanitize_utf8(t), "'");
+  return t;
+}
+
+struct TypeContext {
+  const TimeZone* tz;
+  EpochUnit unit;
+  bool is_time_field;
+};
+
+bool epoch_to_micros(double v, EpochUnit unit, int64_t& out) {
+  double scale = unit == EpochUnit::Seconds ? 1e6 : unit == EpochUnit::Millis ? 1e3 : unit == EpochUnit::Micros ? 1 : 1e-3;
+  double us = std::floor(v * scale + 0.5);
+  if (!std::isfinite(us) || std::fabs(us) >= 9.2e18) return false;
+  out = static_cast<int64_t>(us);
+  return true;
+}
+
+bool epoch_to_micros(int64_t v, EpochUnit unit, int64_t& out) {
+  switch (unit) {
+    case EpochUnit::Seconds: return !__builtin_mul_overflow(v, int64_t(1000000), &out);
+    case EpochUnit::Millis: return !__builtin_mul_overflow(v, int64_t(1000), &out);
+    case EpochUnit::Micros: out = v; return true;
+    case EpochUnit::Nanos: out = v >= 0 ? v / 1000 : -((-(v + 1)) / 1000) - 1; return true;  // floor
+    default: return false;
+  }
+}
+
+// Converts `c` to `to`. A value that does not convert becomes null and its row gets a
+// reason in `why` (sized to the rows on the first one).
+void convert_column(Column& c, const std::string& field, Type to, const TypeContext& tc,
+                    std::vector<std::string>& why) {
+  if (c.type == to || c.type == Type::Null) {
+    if (c.type == Type::Null) {  // no values: nulls of the declared type
+      Column n;
+      n.type = to;
+      for (int64_t i = 0; i < c.size(); ++i) n.append_null();
+      c = std::move(n);
+    }
+    return;
+  }
+  const int64_t n = c.size();
+  auto bad = [&](int64_t i, const std::string& reason) {
+    if (why.empty()) why.resize(n);
+    if (why[i].empty()) why[i] = concat("field '", field, "': ", reason);
+  };
+  Column out;
+  out.type = to;
+  out.valid.reserve(n);
+  auto put_int = [&](int64_t v) {
+    out.ints.push_back(v);
+    out.valid.push_back(true);
+  };
+  auto put_null = [&] {
+    if (to == Type::Float64) out.floats.push_back(0);
+    else if (to == Type::String || to == Type::Json) out.offsets.push_back(out.bytes.size());
+    else out.ints.push_back(0);
+    out.valid.push_back(false);
+  };
+  const char* what = to == Type::Int64 ? "an integer" : to == Type::Float64 ? "a number"
+                   : to == Type::Bool ? "true or false" : "a time";
+  for (int64_t i = 0; i < n; ++i) {
+    if (c.is_null(i)) {
+      put_null();
+      continue;
+    }
+    switch (to) {
+      case Type::Int64: {
+        int64_t v;
+        double d;
+        if (c.type == Type::Float64) {
+          d = c.floats[i];
+          if (d == std::floor(d) && std::fabs(d) < 9.2e18) put_int(static_cast<int64_t>(d));
+          else bad(i, concat(shown(c, i), " is not an integer")), put_null();
+        } else if (c.type == Type::String && parse_number(c.str(i), v, d) == NumberKind::Int) {
+          put_int(v);
+        } else {
+          bad(i, concat(shown(c, i), " is not ", what)), put_null();
+        }
+        break;
+      }
+      case Type::Float64: {
+        int64_t v;
+        double d;
+        if (c.type == Type::Int64) {
+          out.floats.push_back(static_cast<double>(c.ints[i]));
+          out.valid.push_back(true);
+        } else if (c.type == Type::String) {
+          auto kind = parse_number(c.str(i), v, d);
+          if (kind == NumberKind::None) {
+            bad(i, concat(shown(c, i), " is not a number")), put_null();
+          } else {
+            out.floats.push_back(kind == NumberKind::Int ? static_cast<double>(v) : d);
+            out.valid.push_back(true);
+          }
+        } else {
+          bad(i, concat(shown(c, i), " is not a number")), put_null();
+        }
+        break;
+      }
+      case Type::Bool: {
+        bool v;
+        if (c.type == Type::String && parse_bool(c.str(i), v)) put_int(v);
+        else bad(i, concat(shown(c, i), " is not ", what)), put_null();
+        break;
+      }
+      case Type::Timestamp: {
+        int64_t us, iv;
+        double d;
+        const char* unit_hint = tc.is_time_field ? "give --time-unit s, ms, us or ns for epoch times"
+                                                 : "give --time-unit s, ms, us or ns for epoch numbers";
+        if (c.type == Type::String) {
+          std::string_view s = c.str(i);
+          if (parse_timestamp(s, *tc.tz, us)) {
+            put_int(us);
+            break;
+          }
+          auto kind = parse_number(s, iv, d);
+          if (kind != NumberKind::None && tc.unit != EpochUnit::None &&
+              (kind == NumberKind::Int ? epoch_to_micros(iv, tc.unit, us) : epoch_to_micros(d, tc.unit, us))) {
+            put_int(us);
+          } else if (kind != NumberKind::None && tc.unit == EpochUnit::None) {
+            bad(i, concat(shown(c, i), " is a number, not a time (", unit_hint, ")")), put_null();
+          } else {
+            bad(i, concat(shown(c, i), " is not a time (expected RFC 3339 such as 2026-03-01T12:00:00Z",
+                          tc.unit != EpochUnit::None ? ", or epoch numbers" : "", ")")),
+                put_null();
+          }
+        } else if (c.type == Type::Int64 || c.type == Type::Float64) {
+          bool ok = tc.unit != EpochUnit::None &&
+                    (c.type == Type::Int64 ? epoch_to_micros(c.ints[i], tc.unit, us) : epoch_to_micros(c.floats[i], tc.unit, us));
+          if (ok) put_int(us);
+          else if (tc.unit == EpochUnit::None) bad(i, concat(shown(c, i), " is a number, not a time (", unit_hint, ")")), put_null();
+          else bad(i, concat(shown(c, i), " is out of range for a time")), put_null();
+        } else {
+          bad(i, concat(shown(c, i), " is not a time")), put_null();
+        }
+        break;
+      }
+      case Type::String: {
+        std::string t;
+        append_value_text(t, c, i);
+        out.bytes += t;
+        out.offsets.push_back(out.bytes.size());
+        out.valid.push_back(true);
+        break;
+      }
+      case Type::Json: {
+        std::string t;
+        if (c.type == Type::String) append_json_string(t, c.str(i));
+        else if (c.type == Type::Timestamp) t = concat("\"", [&] { std::string s; append_timestamp(s, c.ints[i]); return s; }(), "\"");
+        else append_value_text(t, c, i);
+        out.bytes += t;
+        out.offsets.push_back(out.bytes.size());
+        out.valid.push_back(true);
+        break;
+      }
+      default: put_null();
+    }
+  }
+  c = std::move(out);
+}
+
+// Required, range and allowed values, after typing.
+void check_values(const Column& c, const FieldSpec& f, bool is_time, std::vector<std::string>& why) {
+  const int64_t n = c.size();
+  auto bad = [&](int64_t i, const std::string& reason) {
+    if (why.empty()) why.resize(n);
+    if (why[i].empty()) why[i] = concat("field '", f.name, "': ", reason);
+  };
+  auto bound_text = [&](double b) {
+    std::string t;
+    if (f.type == Type::Timestamp) append_timestamp(t, static_cast<int64_t>(b));
+    else if (f.type == Type::Int64 && std::fabs(b) < 9e15) append_int(t, static_cast<int64_t>(b));
+    else append_double(t, b);
+    return t;
+  };
+  for (int64_t i = 0; i < n; ++i) {
+    if (c.is_null(i)) {
+      if (f.required && (why.empty() || why[i].empty())) bad(i, is_time ? "missing (the event time: every record needs one)"
+                                                                  : "missing (the schema requires it)");
+      continue;
+    }
+    if (f.min || f.max) {
+      double v = c.type == Type::Float64 ? c.floats[i] : static_cast<double>(c.ints[i]);
+      if (f.min && v < *f.min) bad(i, concat(shown(c, i), " is below the minimum ", bound_text(*f.min)));
+      else if (f.max && v > *f.max) bad(i, concat(shown(c, i), " is above the maximum ", bound_text(*f.max)));
+    }
+    if (!f.values.empty()) {
+      std::string t;
+      append_value_text(t, c, i);
+      if (std::find(f.values.begin(), f.values.end(), t) == f.values.end()) {
+        std::string list;
+        for (size_t k = 0; k < f.values.size() && k < 8; ++k) list += (k ? ", " : "") + f.values[k];
+        if (f.values.size() > 8) list += ", ...";
+        bad(i, concat(shown(c, i), " is not one of the allowed values (", list, ")"));
+      }
+    }
+  }
+}
+
+// A row as one NDJSON line (the raw text of a record read from a chunk file).
+std::string row_ndjson(const Batch& b, int64_t row) {
+  Batch one;
+  one.names = b.names;
+  for (const auto& c : b.columns) {
+    Column k;
+    k.append_from(c, row);
+    one.columns.push_back(std::move(k));
+  }
+  one.rows = 1;
+  std::string out;
+  encode_ndjson(one, out);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+// ---- the transform -----------------------------------------------------------------
+
+class Transform {
+ public:
+  Transform(const IngestOptions& o, std::shared_ptr<const TimeZone> tz) : o_(o), tz_(std::move(tz)) {
+    schema_ = o.schema;
+    time_field_ = !o.time_field.empty() ? o.time_field : o.schema.time_field;
+    if (!time_field_.empty()) {
+      FieldSpec* f = nullptr;
+      for (auto& s : schema_.fields)
+        if (s.name == time_field_) f = &s;
+      if (!f) {
+        FieldSpec t;
+        t.name = time_field_;
+        schema_.fields.push_back(t);
+        f = &schema_.fields.back();
+      }
+      if (f->type != Type::Null && f->type != Type::Timestamp)
+        throw Error::usage(concat("--time ", time_field_, ": the schema declares it ", type_name(f->type)),
+                           "the event time is a timestamp; declare it so, or leave it out of the schema");
+      f->type = Type::Timestamp;
+      f->required = true;  // a reading without its time cannot be placed
+    }
+    ExprOptions eo;
+    eo.tz = tz_;
+    if (!o.where.empty()) where_.emplace(Expr::parse(o.where, "--where", eo));
+    for (const auto& f : schema_.fields) order_.push_back(f.name);
+  }
+
+  const std::string& time_field() const { return time_field_; }
+  const Schema& schema() const { return schema_; }
+
+  // Parallel: one block. Returns the number of records --where dropped.
+  int64_t map(Batch& b, const RawBlock& raw) const {
+    flatten_objects(b);
+    for (const auto& [from, to] : o_.renames) {
+      int64_t k = b.find(from);
+      if (k < 0) {
+        if (b.first_block) typo_check(b, from, "--rename");
+        continue;
+      }
+      int64_t clash = b.find(to);
+      if (clash >= 0 && clash != k)
+        throw Error::usage(concat("--rename ", from, "=", to, ": '", to, "' is a field of ", b.source, " already"),
+                           "drop it first with --drop, or choose another name");
+      b.names[k] = to;
+    }
+    if (!o_.drops.empty()) {
+      for (const auto& d : o_.drops)
+        if (b.first_block && b.find(d) < 0) typo_check(b, d, "--drop");
+      std::vector<std::string> keep;
+      for (const auto& n : b.names)
+        if (std::find(o_.drops.begin(), o_.drops.end(), n) == o_.drops.end()) keep.push_back(n);
+      if (keep.size() != b.names.size()) b = select_columns(std::move(b), keep);
+    }
+    // Type and check every declared field; the declared ones come first, in order.
+    std::vector<std::string> why;
+    if (!schema_.fields.empty()) {
+      for (const auto& f : schema_.fields) {
+        int64_t k = b.find(f.name);
+        if (k < 0) {
+          if (b.first_block) typo_check(b, f.name, f.name == time_field_ ? "--time" : "the schema");
+          b.add_column(f.name, Column::nulls(b.rows));
+          k = static_cast<int64_t>(b.columns.size()) - 1;
+        }
+        TypeContext tc{tz_.get(), o_.time_unit, f.name == time_field_};
+        if (f.type != Type::Null) convert_column(b.columns[k], f.name, f.type, tc, why);
+        check_values(b.columns[k], f, f.name == time_field_, why);
+      }
+      std::vector<std::string> names = order_;
+      for (const auto& n : b.names)
+        if (std::find(order_.begin(), order_.end(), n) == order_.end()) names.push_back(n);
+      b = select_columns(std::move(b), names);
+    }
+    b.time_field = time_field_.empty() ? -1 : static_cast<int>(b.find(time_field_));
+    // Bad records leave the block, in line order with those the parser set aside.
+    if (!why.empty()) {
+      std::vector<uint8_t> keep(b.rows, 1);
+      std::vector<Reject> typed;
+      for (int64_t i = 0; i < b.rows; ++i) {
+        if (why[i].empty()) continue;
+        keep[i] = 0;
+        Reject r;
+        r.line = static_cast<int64_t>(b.lines.size()) > i ? b.lines[i] : 0;
+        r.reason = std::move(why[i]);
+        r.raw = raw.format == Format::Chunk || r.line == 0 ? row_ndjson(b, i) : record_text(raw, r.line);
+        typed.push_back(std::move(r));
+      }
+      filter_rows(b, keep);
+      size_t parsed = b.rejects.size();
+      for (auto& r : typed) b.rejects.push_back(std::move(r));
+      std::inplace_merge(b.rejects.begin(), b.rejects.begin() + parsed, b.rejects.end(),
+                         [](const Reject& x, const Reject& y) { return x.line < y.line; });
+    }
+    int64_t filtered = 0;
+    if (where_) {
+      if (b.first_block) where_->check(b);
+      auto keep = where_->eval_filter(b);
+      int64_t before = b.rows;
+      filter_rows(b, keep);
+      filtered = before - b.rows;
+    }
+    return filtered;
+  }
+
+ private:
+  // A name missing from an input's first block: most likely a typo when a field a
+  // typo away is there; otherwise the field is just absent (null) here.
+  static void typo_check(const Batch& b, const std::string& name, const std::string& flag) {
+    std::string best = likely_typo_of(name, b.names);
+    if (!best.empty())
+      throw Error::usage(concat(flag, ": no field '", name, "' in ", b.source), concat("did you mean '", best, "'?"));
+  }
+
+  const IngestOptions& o_;
+  std::shared_ptr<const TimeZone> tz_;
+  Schema schema_;
+  std::string time_field_;
+  std::optional<Expr> where_;
+  std::vector<std::string> order_;
+};
+
+// ---- the in-order side: dedup, rejects, counts -----------------------------------
+
+struct Hash128 {
+  uint64_t lo, hi;
+  bool operator==(const Hash128& o) const { return lo == o.lo && hi == o.hi; }
+};
+struct Hash128Hasher {
+  size_t operator()(const Hash128& h) const { return h.lo; }
+};
+
+class Sink {
+ public:
+  Sink(const IngestOptions& o, const std::string& time_field) : o_(o), time_field_(time_field) {
+    if (!o.rejects.empty() && o.roll_micros == 0 && o.roll_rows == 0) rejects_out_.emplace(o.rejects);
+    if (!o.rejects.empty() && (o.roll_micros || o.roll_rows)) {
+      rejects_fd_ = ::open(o.rejects.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+      if (rejects_fd_ < 0)
+        throw Error(concat("cannot open ", o.rejects, ": ", std::strerror(errno)), "check the path and permissions");
+    }
+  }
+  ~Sink() {
+    if (rejects_fd_ >= 0) ::close(rejects_fd_);
+  }
+
+  IngestCounts counts;
+  std::atomic<int64_t> read{0}, filtered{0};
+  std::optional<int64_t> min_time, max_time;
+  std::map<std::string, int64_t> lines;  // input display name -> last line read
+
+  void ordered(Batch& b) {
+    int64_t last = b.first_line - 1 + b.line_count;
+    auto& l = lines[b.source];
+    l = std::max(l, last);
+    for (const auto& r : b.rejects) {
+      if (o_.rejects.empty()) {
+        std::string hint = !r.reason.empty() && r.reason.back() == ')'
+                               ? std::string()
+                               : "fix the record, or set bad records aside with --rejects FILE";
+        throw Error(r.reason, hint).at(b.source, r.line);
+      }
+      std::string line = "{\"source\":";
+      append_json_string(line, b.source);
+      line += ",\"line\":";
+      if (r.line > 0) append_int(line, r.line);
+      else line += "null";
+      line += ",\"reason\":";
+      append_json_string(line, r.reason);
+      line += ",\"raw\":";
+      append_json_string(line, r.raw);
+      line += "}\n";
+      write_reject(line);
+      ++counts.rejected;
+      if (o_.max_rejects >= 0 && counts.rejected > o_.max_rejects)
+        throw Error(concat("more than ", o_.max_rejects, " bad record", o_.max_rejects == 1 ? "" : "s",
+                           " (--max-rejects); the last one: ", r.reason),
+                    concat("see ", o_.rejects, "; nothing was committed"))
+            .at(b.source, r.line);
+    }
+    b.rejects.clear();
+    if (!o_.dedup.empty()) dedup(b);
+    if (b.time_field >= 0) {
+      const Column& t = b.columns[b.time_field];
+      for (int64_t i = 0; i < b.rows; ++i) {
+        if (t.is_null(i)) continue;
+        int64_t v = t.ints[i];
+        if (!min_time || v < *min_time) min_time = v;
+        if (!max_time || v > *max_time) max_time = v;
+      }
+    }
+  }
+
+  // After the run: the counts must add up; --max-rejects P% is checked on the whole.
+  void finish(int64_t written) {
+    counts.written = written;
+    counts.read = read;
+    counts.filtered = filtered;
+    if (counts.read != counts.written + counts.rejected + counts.deduplicated + counts.filtered)
+      throw Error(concat("internal error: ", counts.read, " records read but ", counts.written, " written + ",
+                         counts.rejected, " rejected + ", counts.deduplicated, " deduplicated + ", counts.filtered,
+                         " filtered"),
+                  "please report this; nothing was committed");
+    if (o_.max_rejects_percent >= 0 && counts.read > 0 &&
+        counts.rejected * 100.0 > o_.max_rejects_percent * static_cast<double>(counts.read))
+      throw Error(concat(counts.rejected, " of ", counts.read, " records were bad, more than ", o_.max_rejects_percent,
+                         "% (--max-rejects)"),
+                  concat("see ", o_.rejects, "; nothing was committed"));
+  }
+
+  void commit_rejects() {
+    if (rejects_out_) rejects_out_->commit();
+    if (rejects_fd_ >= 0) ::fsync(rejects_fd_);
+  }
+
+ private:
+  void write_reject(const std::string& line) {
+    if (rejects_out_) rejects_out_->write(line);
+    else write_all(rejects_fd_, line.data(), line.size(), o_.rejects);
+  }
+
+  void dedup(Batch& b) {
+    std::vector<int64_t> cols;
+    for (const auto& name : o_.dedup) {
+      int64_t k = b.find(name);
+      if (k < 0 && b.first_block) {
+        std::string best = likely_typo_of(name, b.names);
+        if (!best.empty())
+          throw Error::usage(concat("--dedup: no field '", name, "' in ", b.source), concat("did you mean '", best, "'?"));
+      }
+      cols.push_back(k);
+    }
+    std::vector<uint8_t> keep(b.rows, 1);
+    int64_t dropped = 0;
+    std::string key;
+    for (int64_t i = 0; i < b.rows; ++i) {
+      key.clear();
+      for (int64_t k : cols) {
+        // Type tag, then the value: equal keys are equal values of equal types.
+        if (k < 0 || b.columns[k].is_null(i)) {
+          key += '\0';
+          continue;
+        }
+        const Column& c = b.columns[k];
+        key += static_cast<char>(static_cast<int>(c.type) + 1);
+        if (c.type == Type::Float64) {
+          double d = c.floats[i] == 0 ? 0.0 : c.floats[i];  // -0 == 0
+          key.append(reinterpret_cast<const char*>(&d), 8);
+        } else if (c.type == Type::String || c.type == Type::Json) {
+          uint64_t len = c.str(i).size();
+          key.append(reinterpret_cast<const char*>(&len), 8);
+          key.append(c.str(i));
+        } else {
+          key.append(reinterpret_cast<const char*>(&c.ints[i]), 8);
+        }
+      }
+      XXH128_hash_t h = XXH3_128bits(key.data(), key.size());
+      if (!seen_.insert(Hash128{h.low64, h.high64}).second) {
+        keep[i] = 0;
+        ++dropped;
+      }
+    }
+    if (dropped) {
+      filter_rows(b, keep);
+      counts.deduplicated += dropped;
+    }
+  }
+
+  const IngestOptions& o_;
+  std::string time_field_;
+  std::optional<Output> rejects_out_;
+  int rejects_fd_ = -1;
+  std::unordered_set<Hash128, Hash128Hasher> seen_;
+};
+
+// Collects the schema of what would be written (--print-schema); writes nothing.
+class SchemaCollector : public Writer {
+ public:
+  SchemaCollector(Output& out, Schema& s) : Writer(out), s_(s) {}
+  void prepare(Batch& b) override {
+    for (size_t k = 0; k < b.names.size(); ++k) {
+      FieldSpec* f = nullptr;
+      for (auto& x : s_.fields)
+        if (x.name == b.names[k]) f = &x;
+      if (!f) {
+        FieldSpec n;
+        n.name = b.names[k];
+        s_.fields.push_back(n);
+        f = &s_.fields.back();
+      }
+      f->type = unify_types(f->type, b.columns[k].type);
+    }
+  }
+  void encode(const Batch&, Encoded&) const override {}
+  void emit(const Batch&, Encoded&) override {}
+
+ private:
+  Schema& s_;
+};
+
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  int64_t us = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() * kMicrosPerSecond;
+  std::string s;
+  append_timestamp(s, us);
+  return s;
+}
+
+void write_stats(const IngestOptions& o, const IngestCounts& c, const std::string& extra) {
+  if (o.stats.empty()) return;
+  std::string s = concat("{\"read\":", c.read, ",\"written\":", c.written, ",\"rejected\":", c.rejected,
+                         ",\"deduplicated\":", c.deduplicated, ",\"filtered\":", c.filtered, extra, "}\n");
+  Output out(o.stats);
+  out.write(s);
+  out.commit();
+}
+
+// Runs the pipeline over `inputs` into `writer`, with the transform and the sink.
+void ingest_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const IngestOptions& o,
+                     const Transform& t, Sink& sink, Writer& writer) {
+  ReadOptions ropts = o.read;
+  ropts.keep_going = true;  // bad records come back as rejects; the sink decides
+  PipelineSpec spec;
+  spec.map = [&](Batch& b, const RawBlock& raw) {
+    sink.read += b.rows + static_cast<int64_t>(b.rejects.size());
+    sink.filtered += t.map(b, raw);
+  };
+  spec.ordered = [&](Batch& b) { sink.ordered(b); };
+  int64_t before = ctx.counters.rows_out;
+  run_pipeline(ctx, inputs, ropts, spec, writer);
+  sink.finish(ctx.counters.rows_out - before);
+}
+
+std::shared_ptr<const TimeZone> load_tz(const std::string& name) {
+  if (name.empty()) return nullptr;
+  try {
+    return TimeZone::load(name);
+  } catch (const Error& e) {
+    throw Error(concat("--tz: ", e.message()), e.hint(), e.kind());
+  }
+}
+
+// ---- the three ways out ----------------------------------------------------------
+
+void run_stream(Context& ctx, const IngestOptions& o, const Transform& t) {
+  auto inputs = expand_inputs(o.inputs);
+  Sink sink(o, t.time_field());
+  if (o.print_schema) {
+    Output none("");
+    Schema s;
+    SchemaCollector collect(none, s);
+    ingest_pipeline(ctx, inputs, o, t, sink, collect);
+    for (auto& f : s.fields) {
+      if (const FieldSpec* d = t.schema().find(f.name)) {
+        f.required = d->required, f.min = d->min, f.max = d->max, f.values = d->values;
+        if (d->type != Type::Null) f.type = d->type;
+      }
+      if (f.type == Type::Null) f.type = Type::String;  // never seen a value: anything goes
+    }
+    s.time_field = t.time_field();
+    sink.commit_rejects();
+    Output out(o.output);
+    out.write(schema_json(s));
+    out.commit();
+    return;
+  }
+  Output out(o.output);
+  WriteOptions wo;
+  wo.codec = o.codec;
+  auto writer = make_writer(o.output_format, out, wo);
+  try {
+    ingest_pipeline(ctx, inputs, o, t, sink, *writer);
+  } catch (...) {
+    sink.commit_rejects();  // why the run failed
+    throw;
+  }
+  sink.commit_rejects();
+  out.commit();
+  write_stats(o, sink.counts, "");
+}
+
+// The inputs of a dataset run, sorted out against the ledger.
+struct Plan {
+  std::vector<InputFile> inputs;            // to read (skip_lines set for files that grew)
+  std::vector<dataset::LedgerEntry> ledger; // their entries, lines filled in after the run
+  int64_t skipped = 0, grown = 0, changed = 0;
+};
+
+Plan plan_inputs(const IngestOptions& o, const dataset::Manifest& m, const std::string& tool) {
+  Plan p;
+  for (auto& in : expand_inputs(o.inputs)) {
+    if (in.path == "-") {
+      p.inputs.push_back(in);
+      p.ledger.emplace_back();  // stdin: read, never in the ledger
+      continue;
+    }
+    char buf[PATH_MAX];
+    std::string real = ::realpath(in.path.c_str(), buf) ? std::string(buf) : in.path;
+    struct stat st;
+    if (::stat(in.path.c_str(), &st) != 0)
+      throw Error(concat("cannot read: ", std::strerror(errno)), "check the path").at(in.display);
+    dataset::LedgerEntry e;
+    e.path = real;
+    e.size = st.st_size;
+    e.mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    const dataset::LedgerEntry* old = m.find_input(real);
+    if (old && old->size == e.size && old->mtime_ns == e.mtime_ns) {
+      ++p.skipped;  // ingested before, unchanged
+      continue;
+    }
+    e.hash = dataset::hash_file(in.path, -1);
+    if (old && old->size == e.size && old->hash == e.hash) {
+      ++p.skipped;  // touched, not changed
+      continue;
+    }
+    if (old && e.size > old->size && dataset::hash_file(in.path, old->size) == old->hash) {
+      print_note(tool, concat(in.display, ": grew by ", e.size - old->size,
+                              " bytes since it was ingested; reading on from line ", old->lines + 1));
+      in.skip_lines = old->lines;
+      ++p.grown;
+      p.inputs.push_back(in);
+      p.ledger.push_back(e);
+      continue;
+    }
+    if (old) {
+      ++p.changed;
+      std::string what = concat(in.display, ": changed since it was ingested (", old->size, " bytes then, ", e.size,
+                                " now, different content)");
+      if (o.on_changed == IngestOptions::OnChanged::Fail)
+        throw Error(what, "--on-changed skip leaves it out; --on-changed ingest reads it whole again");
+      if (o.on_changed == IngestOptions::OnChanged::Skip) {
+        print_note(tool, concat(what, "; skipped (--on-changed skip)"));
+        continue;
+      }
+      print_note(tool, concat(what, "; ingesting it again (--on-changed ingest)"));
+      p.inputs.push_back(in);
+      p.ledger.push_back(e);
+      continue;
+    }
+    if (const dataset::LedgerEntry* same = m.find_hash(e.hash); same && same->size == e.size) {
+      print_note(tool, concat(in.display, ": same content as ", same->path, ", ingested ", same->ingested_at,
+                               "; skipped"));
+      ++p.skipped;
+      continue;
+    }
+    p.inputs.push_back(in);
+    p.ledger.push_back(e);
+  }
+  return p;
+}
+
+void run_dataset(Context& ctx, const IngestOptions& o, const Transform& t) {
+  dataset::Writer ds(o.dataset, o.wait);
+  if (!ds.manifest().time_field.empty() && !t.time_field().empty() && ds.manifest().time_field != t.time_field())
+    throw Error::usage(concat("--time ", t.time_field(), ": the dataset ", o.dataset, " has event time '",
+                              ds.manifest().time_field, "'"),
+                       concat("use --time ", ds.manifest().time_field, ", or another dataset"));
+  Plan plan = plan_inputs(o, ds.manifest(), ctx.tool);
+  Sink sink(o, t.time_field());
+  std::string chunk_name;
+  if (!plan.inputs.empty()) {
+    std::string tmp = ds.new_chunk_path();
+    Output out(tmp);
+    WriteOptions wo;
+    wo.codec = o.codec;
+    auto writer = make_writer(Format::Chunk, out, wo);
+    try {
+      ingest_pipeline(ctx, plan.inputs, o, t, sink, *writer);
+    } catch (...) {
+      sink.commit_rejects();
+      throw;
+    }
+    sink.commit_rejects();
+    if (sink.counts.written > 0) {
+      out.commit();
+      dataset::ChunkEntry e;
+      e.rows = sink.counts.written;
+      e.min_time = sink.min_time;
+      e.max_time = sink.max_time;
+      for (size_t k = 0; k < plan.inputs.size(); ++k)
+        e.inputs.push_back(plan.ledger[k].path.empty() ? "<stdin>" : plan.ledger[k].path);
+      e.committed_at = now_rfc3339();
+      ds.add_chunk(tmp, e);
+    }
+    std::string at = now_rfc3339();
+    for (size_t k = 0; k < plan.inputs.size(); ++k) {
+      auto& e = plan.ledger[k];
+      if (e.path.empty()) continue;
+      e.lines = sink.lines[plan.inputs[k].display];
+      e.ingested_at = at;
+      ds.add_input(e);
+    }
+    if (!t.time_field().empty()) ds.set_time_field(t.time_field());
+    ds.commit();
+    if (sink.counts.written > 0) chunk_name = ds.manifest().files.back().name;
+  }
+  write_stats(o, sink.counts,
+              concat(",\"inputs\":{\"read\":", plan.inputs.size(), ",\"skipped\":", plan.skipped, ",\"grown\":",
+                     plan.grown, ",\"changed\":", plan.changed, "},\"chunk\":",
+                     chunk_name.empty() ? std::string("null") : concat("\"", chunk_name, "\"")));
+}
+
+// ---- rolling -----------------------------------------------------------------------
+
+// stdin, read on until its end or a signal. Records pile up in `text`; every roll
+// point cuts the whole lines there into one chunk file and commits it. Signals are
+// blocked and read from a signalfd, so one arriving mid-commit waits for the commit.
+void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&sigs, s);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  int sfd = ::signalfd(-1, &sigs, SFD_CLOEXEC);
+  if (sfd < 0) throw Error(concat("signalfd: ", std::strerror(errno)));
+
+  dataset::Writer ds(o.dataset, o.wait);
+  if (!t.time_field().empty()) ds.set_time_field(t.time_field());
+  Sink sink(o, t.time_field());
+  InputFile in;
+  in.path = "-";
+  in.display = "<stdin>";
+  std::string text;          // bytes read and not yet committed
+  size_t scanned = 0;        // newline-counted prefix of text
+  int64_t whole_lines = 0;   // complete lines in text[0, scanned)
+  int64_t next_line = 1;
+  bool first = true;
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + std::chrono::microseconds(o.roll_micros);
+
+  // Commits the first `n` bytes of text (whole records) as one chunk.
+  auto commit = [&](size_t n) {
+    RawBlock raw;
+    raw.format = Format::Ndjson;
+    raw.keep_going = true;
+    raw.input = &in;
+    raw.first_in_file = first;
+    raw.data.assign(text.data(), n);
+    Batch b = parse_block(raw);
+    b.first_block = first;
+    first = false;
+    sink.read += b.rows + static_cast<int64_t>(b.rejects.size());
+    sink.filtered += t.map(b, raw);
+    b.first_line = next_line;
+    next_line += b.line_count;
+    for (auto& r : b.rejects)
+      if (r.line > 0) r.line += b.first_line - 1;
+    sink.ordered(b);
+    if (b.error) std::rethrow_exception(b.error);
+    text.erase(0, n);
+    scanned = 0;
+    whole_lines = 0;
+    if (b.rows > 0) {
+      std::string tmp = ds.new_chunk_path();
+      {
+        Output out(tmp);
+        auto writer = make_writer(Format::Chunk, out, WriteOptions{o.codec});
+        writer->prepare(b);
+        Encoded enc;
+        writer->encode(b, enc);
+        writer->emit(b, enc);
+        writer->finish();
+        out.commit();
+      }
+      dataset::ChunkEntry e;
+      e.rows = b.rows;
+      e.inputs = {"<stdin>"};
+      e.committed_at = now_rfc3339();
+      if (b.time_field >= 0) {
+        const Column& c = b.columns[b.time_field];
+        for (int64_t i = 0; i < b.rows; ++i) {
+          if (c.is_null(i)) continue;
+          if (!e.min_time || c.ints[i] < *e.min_time) e.min_time = c.ints[i];
+          if (!e.max_time || c.ints[i] > *e.max_time) e.max_time = c.ints[i];
+        }
+      }
+      sink.counts.written += b.rows;
+      ctx.counters.rows_out += b.rows;
+      ds.add_chunk(tmp, e);
+    }
+    sink.commit_rejects();
+    ds.commit();
+  };
+
+  bool eof = false, stop = false;
+  std::vector<char> buf(1 << 16);
+  while (!eof && !stop) {
+    int timeout = -1;
+    if (o.roll_micros) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+      timeout = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(left + 1, INT_MAX)));
+    }
+    pollfd fds[2] = {{0, POLLIN, 0}, {sfd, POLLIN, 0}};
+    int r = ::poll(fds, 2, timeout);
+    if (r < 0 && errno != EINTR) throw Error(concat("poll: ", std::strerror(errno)));
+    if (r > 0 && (fds[1].revents & POLLIN)) {
+      signalfd_siginfo si;
+      if (::read(sfd, &si, sizeof si) > 0) stop = true;
+    }
+    if (r > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && !stop) {
+      ssize_t got = ::read(0, buf.data(), buf.size());
+      if (got < 0 && errno != EINTR && errno != EAGAIN) throw Error(concat("cannot read: ", std::strerror(errno))).at("<stdin>");
+      if (got == 0) eof = true;
+      if (got > 0) {
+        text.append(buf.data(), got);
+        ctx.counters.bytes_read += got;
+      }
+    }
+    for (size_t p; (p = text.find('\n', scanned)) != std::string::npos;) {
+      scanned = p + 1;
+      ++whole_lines;
+      if (o.roll_rows && whole_lines == o.roll_rows) {
+        commit(scanned);
+      }
+    }
+    if (o.roll_micros && clock::now() >= deadline) {
+      if (scanned > 0) commit(scanned);
+      auto step = std::chrono::microseconds(o.roll_micros);
+      while (deadline <= clock::now()) deadline += step;
+    }
+  }
+  // The tail: whole lines, and a last line without its newline.
+  if (!text.empty()) commit(text.size());
+  ::close(sfd);
+  sink.finish(sink.counts.written);
+  write_stats(o, sink.counts, "");
+}
+
+}  // namespace
+
+void run_ingest(Context& ctx, const IngestOptions& o) {
+  // Flags first, before anything is read.
+  bool rolling = o.roll_micros > 0 || o.roll_rows > 0;
+  if (rolling && o.dataset.empty())
+    throw Error::usage("--roll needs --dataset", "rolling mode commits chunk files to a dataset: -d DIR --roll 5m");
+  if (rolling && !(o.inputs.empty() || (o.inputs.size() == 1 && o.inputs[0] == "-")))
+    throw Error::usage("--roll reads standard input only", "pipe the stream in: producer | bk-ingest -d DIR --roll 5m");
+  if (rolling && o.read.format != Format::Auto && o.read.format != Format::Ndjson)
+    throw Error::usage("--roll reads NDJSON", "one JSON object per line, as mosquitto_sub prints them");
+  if (!o.dataset.empty() && o.print_schema) throw Error::usage("--print-schema writes no data; leave out --dataset");
+  if ((o.max_rejects >= 0 || o.max_rejects_percent >= 0) && o.rejects.empty())
+    throw Error::usage("--max-rejects needs --rejects FILE", "without --rejects the first bad record stops the run");
+  if (o.on_changed != IngestOptions::OnChanged::Fail && o.dataset.empty())
+    throw Error::usage("--on-changed applies to --dataset runs");
+  if (!o.dataset.empty() && rolling && !o.stats.empty() && o.stats == o.rejects)
+    throw Error::usage("--stats and --rejects name the same file");
+  for (size_t a = 0; a < o.dedup.size(); ++a)
+    for (size_t b = a + 1; b < o.dedup.size(); ++b)
+      if (o.dedup[a] == o.dedup[b]) throw Error::usage(concat("--dedup names '", o.dedup[a], "' twice"));
+
+  auto tz = load_tz(o.tz);
+  Transform t(o, tz ? tz : std::shared_ptr<const TimeZone>(std::shared_ptr<const TimeZone>{}, &TimeZone::utc()));
+  if (rolling) return run_roll(ctx, o, t);
+  if (!o.dataset.empty()) return run_dataset(ctx, o, t);
+  run_stream(ctx, o, t);
+}
+
+}  // namespace bk
