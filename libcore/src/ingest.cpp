@@ -837,7 +837,7 @@ void run_dataset(Context& ctx, const IngestOptions& o, const Transform& t) {
   std::string chunk_name;
   if (!plan.inputs.empty()) {
     std::string tmp = ds.new_chunk_path();
-    Output out(tmp);
+    Output out(tmp, Output::InPlace{});
     WriteOptions wo;
     wo.codec = o.codec;
     auto writer = make_writer(Format::Chunk, out, wo);
@@ -929,7 +929,7 @@ void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
     if (b.rows > 0) {
       std::string tmp = ds.new_chunk_path();
       {
-        Output out(tmp);
+        Output out(tmp, Output::InPlace{});
         auto writer = make_writer(Format::Chunk, out, WriteOptions{o.codec});
         writer->prepare(b);
         Encoded enc;

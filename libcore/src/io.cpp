@@ -353,6 +353,12 @@ void write_all(int fd, const char* data, size_t n, const std::string& name) {
   }
 }
 
+Output::Output(const std::string& path, InPlace) : display_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd_ < 0) throw Error(concat("cannot open output: ", std::strerror(errno))).at(path);
+  special_ = true;
+}
+
 Output::Output(const std::string& path) {
   if (path.empty() || path == "-") {
     display_ = "<stdout>";

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 kills=${KILLS:-24}
 [ -x "$GEN" ] || { echo "no $GEN" >&2; exit 2; }
 
-"$GEN" 300000 big.ndjson devices.ndjson >/dev/null
+"$GEN" 1000000 big.ndjson devices.ndjson >/dev/null
 mkdir -p small
 head -n 1000 big.ndjson >small/old.ndjson
 "$INGEST" small/ -d base --time ts || exit 1
@@ -18,7 +18,7 @@ cp -a base timing
 start=$(date +%s%N)
 "$INGEST" big.ndjson -d timing --time ts || exit 1
 full_ms=$((($(date +%s%N) - start) / 1000000))
-new=$((old + 300000))
+new=$((old + 1000000))
 check "full run rows" "$new" "$(rows timing)"
 echo "full run: ${full_ms} ms; killing at random moments in 0..$((full_ms * 12 / 10)) ms"
 

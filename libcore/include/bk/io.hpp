@@ -65,6 +65,10 @@ std::unique_ptr<ByteReader> open_input(const InputFile& in);
 class Output {
  public:
   explicit Output(const std::string& path);  // "" or "-": standard output
+  // A file that is a private temporary already (a dataset's next chunk): written in
+  // place, truncated first, with no second temporary name.
+  struct InPlace {};
+  Output(const std::string& path, InPlace);
   ~Output();
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
