@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds, generates sample meter readings and shows them
+# Installs what is needed, builds, generates sample meter readings, ingests them into
+# a dataset (a bad record set aside, a re-run ingesting nothing twice) and shows them
 # through bk-cat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +24,10 @@ run "bk cat $demo/readings.ndjson -O chunk -o $demo/readings.bkc && ls -l $demo/
 run "bk cat $demo/readings.bkc --stats"
 run "bk cat $demo/readings.bkc --where 'status != \"ok\" and value > 9' --set 'day = trunc(ts, \"day\")' --select device,day,status,value --head 5 -O csv"
 run "bk cat $demo/readings.bkc --verify"
+rm -rf "$demo/inbox" "$demo/raw" && mkdir -p "$demo/inbox"
+head -n 5000 "$demo/readings.ndjson" >"$demo/inbox/00.ndjson"
+{ tail -n +5001 "$demo/readings.ndjson"; echo '{"ts":"2026-02-30T25:00:00Z","device":"m-broken","value":1}'; } >"$demo/inbox/01.ndjson"
+run "bk ingest $demo/inbox -d $demo/raw --time ts --rejects $demo/rejects.ndjson --stats $demo/stats.json && cat $demo/stats.json $demo/rejects.ndjson"
+run "bk ingest $demo/inbox -d $demo/raw --time ts --stats $demo/stats.json && cat $demo/stats.json"
+run "ls $demo/raw && bk cat $demo/raw --verify"
+run "bk cat $demo/raw --where 'ts >= \"2026-03-01\"' --select device,ts,value --head 3 -O csv"

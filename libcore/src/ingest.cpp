@@ -578,11 +578,17 @@ class Sink {
                          counts.rejected, " rejected + ", counts.deduplicated, " deduplicated + ", counts.filtered,
                          " filtered"),
                   "please report this; nothing was committed");
-    if (o_.max_rejects_percent >= 0 && counts.read > 0 &&
-        counts.rejected * 100.0 > o_.max_rejects_percent * static_cast<double>(counts.read))
-      throw Error(concat(counts.rejected, " of ", counts.read, " records were bad, more than ", o_.max_rejects_percent,
-                         "% (--max-rejects)"),
-                  concat("see ", o_.rejects, "; nothing was committed"));
+    check_percent();
+  }
+
+  // --max-rejects P%, over the records read so far (rolling mode checks it before
+  // every commit).
+  void check_percent() const {
+    int64_t n = read, r = counts.rejected;
+    if (o_.max_rejects_percent >= 0 && n > 0 && r * 100.0 > o_.max_rejects_percent * static_cast<double>(n))
+      throw Error(concat(r, " of ", n, " records were bad, more than ", o_.max_rejects_percent, "% (--max-rejects)"),
+                  concat("see ", o_.rejects, "; nothing ", o_.roll_micros || o_.roll_rows ? "more " : "",
+                         "was committed"));
   }
 
   void commit_rejects() {
@@ -870,6 +876,8 @@ void run_dataset(Context& ctx, const IngestOptions& o, const Transform& t) {
     if (!t.time_field().empty()) ds.set_time_field(t.time_field());
     ds.commit();
     if (sink.counts.written > 0) chunk_name = ds.manifest().files.back().name;
+  } else {
+    sink.commit_rejects();  // this run set nothing aside: an empty file says so
   }
   write_stats(o, sink.counts,
               concat(",\"inputs\":{\"read\":", plan.inputs.size(), ",\"skipped\":", plan.skipped, ",\"grown\":",
@@ -955,6 +963,7 @@ void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
       ds.add_chunk(tmp, e);
     }
     sink.commit_rejects();
+    sink.check_percent();
     ds.commit();
   };
 

@@ -41,6 +41,7 @@ WORKLOADS=(
   'w0  w0 bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" -O csv -o "$OUT/w0.csv"'
   'w0f -  bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" --where "status == \"ok\" and value > 5" -O csv -o "$OUT/w0f.csv"'
   'w5  w5 bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" -O chunk -o "$OUT/w5.bkc"'
+  'w5i w5 bk-ingest "$BIN/bk-ingest" "$DATA/readings.ndjson" --time ts -o "$OUT/w5i.bkc"'
   'n2n -  bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" >/dev/null'
   'c2n -  bk-cat "$BIN/bk-cat" "$OUT/w5.bkc" >/dev/null'
 )
