@@ -110,6 +110,8 @@ struct ExitStatus : std::exception {
 
 // Writes "TOOL: error: TEXT" as one line on stderr (one write, so threads never interleave).
 void print_error(const std::string& tool, const std::string& text);
+// Writes "TOOL: note: TEXT": something worth knowing that is no error.
+void print_note(const std::string& tool, const std::string& text);
 
 // Thrown when the reader of our output went away (`| head`): the tool ends quietly, status 0.
 struct BrokenPipe : std::exception {
