@@ -1,14 +1,19 @@
 // bk-cat's four jobs. Converting is the shared pipeline with a writer. --schema
 // unifies the fields of every input (chunk files: from the block schemas alone).
 // --stats reads chunk footers and skips the data. --verify decodes everything,
-// checking every checksum, file by file, and names the first bad block of each.
+// checking every checksum, file by file, and names the first bad block of each; a
+// dataset's files are also checked against its manifest.
 #include "bk/cat.hpp"
 
 #include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 
+#include "bk/dataset.hpp"
 #include "bk/error.hpp"
 #include "bk/expr.hpp"
 #include "bk/text.hpp"
@@ -193,6 +198,107 @@ void write_text(const std::string& path, const std::string& text) {
   out.commit();
 }
 
+// How a dataset's file differs from its manifest entry: "" when it does not.
+// `same_content` says whether the checksums agree.
+std::string manifest_mismatch(const InputFile& in, const dataset::ChunkEntry& e, int64_t rows, bool& same_content) {
+  std::string diff;
+  auto add = [&](const std::string& what) { diff += (diff.empty() ? "" : ", ") + what; };
+  std::error_code ec;
+  auto bytes = static_cast<int64_t>(std::filesystem::file_size(in.path, ec));
+  if (ec) throw Error(concat("cannot read: ", ec.message())).at(in.display);
+  if (bytes != e.bytes) add(concat("size ", bytes, " bytes (manifest: ", e.bytes, ")"));
+  if (rows != e.rows) add(concat("rows ", rows, " (manifest: ", e.rows, ")"));
+  std::string checksum = dataset::hash_file(in.path);
+  same_content = checksum == e.checksum;
+  if (!same_content) add(concat("checksum ", checksum, " (manifest: ", e.checksum, ")"));
+  return diff;
+}
+
+// --verify: every input decoded, every checksum checked. A dataset's files are also
+// checked against its manifest (size, rows, whole-file checksum), a file it lists
+// that is gone is damage too, and files it does not list are mentioned in a note.
+void verify(Context& ctx, const CatOptions& opts) {
+  std::vector<std::string> datasets;
+  ExpandOptions xopts;
+  xopts.keep_missing = true;
+  xopts.datasets = &datasets;
+  auto inputs = expand_inputs(opts.inputs, xopts);
+
+  struct DatasetState {
+    dataset::Manifest manifest;
+    int64_t files = 0, rows = 0, bad = 0;
+  };
+  std::map<std::string, DatasetState> state;
+  for (const auto& dir : datasets)
+    if (!state.count(dir)) state[dir].manifest = dataset::load_manifest(dir);
+  auto manifest_path = [](const std::string& dir) {
+    return (std::filesystem::path(dir) / dataset::kManifestName).string();
+  };
+
+  int bad = 0;
+  std::string text;
+  for (const auto& in : inputs) {
+    DatasetState* ds = in.dataset.empty() ? nullptr : &state[in.dataset];
+    auto damage = [&](const std::string& what) {
+      print_error(ctx.tool, what);
+      ++bad;
+      if (ds) ++ds->bad;
+    };
+    if (in.missing) {
+      damage(Error(concat("missing, but ", manifest_path(in.dataset), " lists it"), "restore it from a backup")
+                 .at(in.display)
+                 .what());
+      continue;
+    }
+    Output none("");
+    Counter count(none);
+    try {
+      run_pipeline(ctx, {in}, opts.read, {}, count);
+      if (ds) {
+        const dataset::ChunkEntry* entry = nullptr;
+        for (const auto& f : ds->manifest.files)
+          if (f.name == in.entry) entry = &f;
+        if (!entry) throw Error(concat("no longer listed in ", manifest_path(in.dataset))).at(in.display);
+        bool same_content = false;
+        std::string diff = manifest_mismatch(in, *entry, count.rows, same_content);
+        if (!diff.empty())
+          throw Error(concat("does not match ", manifest_path(in.dataset), ": ", diff),
+                      same_content ? "its checksum matches, so the manifest's entry is wrong, not the file"
+                                   : "the file changed after it was committed; restore it from a backup")
+              .at(in.display);
+        ds->files += 1;
+        ds->rows += count.rows;
+      }
+      text += concat(in.display, ": ok (", count.blocks, " block", count.blocks == 1 ? "" : "s", ", ", count.rows,
+                     " row", count.rows == 1 ? "" : "s", ")\n");
+    } catch (const Error& e) {
+      damage(e.what());
+    }
+  }
+
+  // Each dataset once: a line when all its files match, a note on orphans.
+  std::set<std::string> done;
+  for (const auto& dir : datasets) {
+    if (!done.insert(dir).second) continue;
+    const auto& ds = state[dir];
+    if (ds.bad == 0)
+      text += concat(dir, ": ok (", ds.files, " file", ds.files == 1 ? "" : "s", ", ", ds.rows, " row",
+                     ds.rows == 1 ? "" : "s", ", as ", manifest_path(dir), " lists them)\n");
+    auto orphans = dataset::find_orphans(dir, ds.manifest);
+    if (!orphans.empty()) {
+      std::string names;
+      for (size_t k = 0; k < orphans.size() && k < 10; ++k) names += (k ? ", " : "") + orphans[k];
+      if (orphans.size() > 10) names += concat(" and ", orphans.size() - 10, " more");
+      bool one = orphans.size() == 1;
+      print_note(ctx.tool, concat(dir, ": ", orphans.size(), one ? " file" : " files", " not in ", manifest_path(dir),
+                                  ", never read (left by an interrupted write; the next writer deletes ",
+                                  one ? "it" : "them", "): ", names));
+    }
+  }
+  write_text(opts.output, text);
+  if (bad) throw ExitStatus(1);
+}
+
 }  // namespace
 
 void run_cat(Context& ctx, const CatOptions& opts) {
@@ -216,6 +322,10 @@ void run_cat(Context& ctx, const CatOptions& opts) {
   for (const auto& text : opts.set) sets.push_back(parse_assignment(text, "--set", eopts));
   std::optional<Expr> where;
   if (!opts.where.empty()) where = Expr::parse(opts.where, "--where", eopts);
+  if (opts.mode == Mode::Verify) {
+    verify(ctx, opts);
+    return;
+  }
   auto inputs = expand_inputs(opts.inputs);
 
   switch (opts.mode) {
@@ -285,25 +395,7 @@ void run_cat(Context& ctx, const CatOptions& opts) {
       write_text(opts.output, text);
       return;
     }
-    case Mode::Verify: {
-      int bad = 0;
-      std::string text;
-      for (const auto& in : inputs) {
-        Output none("");
-        Counter count(none);
-        try {
-          run_pipeline(ctx, {in}, opts.read, {}, count);
-          text += concat(in.display, ": ok (", count.blocks, " block", count.blocks == 1 ? "" : "s", ", ", count.rows,
-                         " row", count.rows == 1 ? "" : "s", ")\n");
-        } catch (const Error& e) {
-          print_error(ctx.tool, e.what());
-          ++bad;
-        }
-      }
-      write_text(opts.output, text);
-      if (bad) throw ExitStatus(1);
-      return;
-    }
+    case Mode::Verify: break;  // above
   }
 }
 
