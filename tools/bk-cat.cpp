@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   app.add_option("--codec", codec, "Chunk output compression: zstd (default), zlib, none")->type_name("CODEC");
   app.add_flag("--schema", schema, "Print the inputs' unified schema as JSON (chunk files: without decoding data)");
   app.add_flag("--stats", stats, "Print chunk files' rows, blocks, bytes and per-column nulls/min/max from the footer");
-  app.add_flag("--verify", verify, "Decode chunk files, check every checksum; name the bad block, exit 1 on damage");
+  app.add_flag("--verify", verify, "Decode chunk files (a dataset: each against its manifest), check every checksum; name the bad block, exit 1 on damage");
   bk::cli::add_run_flags(app, common);
   app.footer(R"(Examples:
   bk-cat readings.ndjson -O csv -o readings.csv   NDJSON to CSV, written atomically
