@@ -234,6 +234,9 @@ void convert_column(Column& c, const std::string& field, Type to, const TypeCont
           else bad(i, concat(shown(c, i), " is not an integer")), put_null();
         } else if (c.type == Type::String && parse_number(c.str(i), v, d) == NumberKind::Int) {
           put_int(v);
+        } else if (c.type == Type::String && parse_number(c.str(i), v, d) == NumberKind::Float && d == std::floor(d) &&
+                   std::fabs(d) < 9.2e18) {
+          put_int(static_cast<int64_t>(d));  // "2.0": a block that also held 3.5 widened 2 to a float
         } else {
           bad(i, concat(shown(c, i), " is not ", what)), put_null();
         }
@@ -410,26 +413,42 @@ class Transform {
   // Parallel: one block. Returns the number of records --where dropped.
   int64_t map(Batch& b, const RawBlock& raw) const {
     flatten_objects(b);
+    // --drop, then --rename (so a dropped name can be taken by a renamed field). Both
+    // name fields as read: an object's name stands for its flattened fields too.
+    if (!o_.drops.empty()) {
+      std::vector<std::string> keep;
+      for (const auto& d : o_.drops)
+        if (b.first_block && !has_field(b, d)) typo_check(b, d, "--drop");
+      for (const auto& n : b.names) {
+        bool dropped = false;
+        for (const auto& d : o_.drops) dropped = dropped || n == d || is_part_of(n, d);
+        if (!dropped) keep.push_back(n);
+      }
+      if (keep.size() != b.names.size()) b = select_columns(std::move(b), keep);
+    }
     for (const auto& [from, to] : o_.renames) {
-      int64_t k = b.find(from);
-      if (k < 0) {
+      if (!has_field(b, from)) {
         if (b.first_block) typo_check(b, from, "--rename");
         continue;
       }
-      int64_t clash = b.find(to);
-      if (clash >= 0 && clash != k)
-        throw Error::usage(concat("--rename ", from, "=", to, ": '", to, "' is a field of ", b.source, " already"),
-                           "drop it first with --drop, or choose another name");
-      b.names[k] = to;
+      for (size_t k = 0; k < b.names.size(); ++k) {
+        std::string renamed;
+        if (b.names[k] == from) renamed = to;
+        else if (is_part_of(b.names[k], from)) renamed = to + b.names[k].substr(from.size());
+        else continue;
+        int64_t clash = b.find(renamed);
+        if (clash >= 0)
+          throw Error::usage(concat("--rename ", from, "=", to, ": '", renamed, "' is a field of ", b.source, " already"),
+                             concat("leave it out with --drop ", renamed, ", or choose another name"));
+        b.names[k] = renamed;
+      }
     }
-    if (!o_.drops.empty()) {
-      for (const auto& d : o_.drops)
-        if (b.first_block && b.find(d) < 0) typo_check(b, d, "--drop");
-      std::vector<std::string> keep;
-      for (const auto& n : b.names)
-        if (std::find(o_.drops.begin(), o_.drops.end(), n) == o_.drops.end()) keep.push_back(n);
-      if (keep.size() != b.names.size()) b = select_columns(std::move(b), keep);
-    }
+    // CSV and TSV are read as text (see ingest_pipeline): a declared field converts from
+    // the exact text ("1.50" stays "1.50" as a string); the others are inferred as the
+    // readers would, unless --strings.
+    if ((raw.format == Format::Csv || raw.format == Format::Tsv) && !o_.read.strings)
+      for (size_t k = 0; k < b.columns.size(); ++k)
+        if (!schema_.find(b.names[k])) infer_column_type(b.columns[k]);
     // Type and check every declared field; the declared ones come first, in order.
     std::vector<std::string> why;
     if (!schema_.fields.empty()) {
@@ -481,6 +500,16 @@ class Transform {
   }
 
  private:
+  // "loc.lat" is part of the object "loc" (flattened).
+  static bool is_part_of(const std::string& name, const std::string& object) {
+    return name.size() > object.size() + 1 && name[object.size()] == '.' && name.compare(0, object.size(), object) == 0;
+  }
+  static bool has_field(const Batch& b, const std::string& name) {
+    for (const auto& n : b.names)
+      if (n == name || is_part_of(n, name)) return true;
+    return false;
+  }
+
   // A name missing from an input's first block: most likely a typo when a field a
   // typo away is there; otherwise the field is just absent (null) here.
   static void typo_check(const Batch& b, const std::string& name, const std::string& flag) {
@@ -552,7 +581,7 @@ class Sink {
       if (o_.max_rejects >= 0 && counts.rejected > o_.max_rejects)
         throw Error(concat("more than ", o_.max_rejects, " bad record", o_.max_rejects == 1 ? "" : "s",
                            " (--max-rejects); the last one: ", r.reason),
-                    concat("see ", o_.rejects, "; nothing was committed"))
+                    concat("see ", o_.rejects, "; ", nothing_committed()))
             .at(b.source, r.line);
     }
     b.rejects.clear();
@@ -587,8 +616,13 @@ class Sink {
     int64_t n = read, r = counts.rejected;
     if (o_.max_rejects_percent >= 0 && n > 0 && r * 100.0 > o_.max_rejects_percent * static_cast<double>(n))
       throw Error(concat(r, " of ", n, " records were bad, more than ", o_.max_rejects_percent, "% (--max-rejects)"),
-                  concat("see ", o_.rejects, "; nothing ", o_.roll_micros || o_.roll_rows ? "more " : "",
-                         "was committed"));
+                  concat("see ", o_.rejects, "; ", nothing_committed()));
+  }
+
+  // What a failing run leaves: rolling mode keeps the chunks committed before.
+  std::string nothing_committed() const {
+    return o_.roll_micros || o_.roll_rows ? "the records since the last commit were not committed"
+                                          : "nothing was committed";
   }
 
   void commit_rejects() {
@@ -676,6 +710,8 @@ class SchemaCollector : public Writer {
   }
   void encode(const Batch&, Encoded&) const override {}
   void emit(const Batch&, Encoded&) override {}
+  // Types are inferred per block: read the blocks the chunk writer of a real run reads.
+  int64_t preferred_block_bytes() const override { return 4 << 20; }
 
  private:
   Schema& s_;
@@ -689,10 +725,18 @@ std::string now_rfc3339() {
   return s;
 }
 
-void write_stats(const IngestOptions& o, const IngestCounts& c, const std::string& extra) {
+std::chrono::steady_clock::time_point g_started;  // when run_ingest began
+
+// --stats: the counts, what the mode adds, the bytes read, and the run's wall time
+// (last, so tests can strip it).
+void write_stats(const Context& ctx, const IngestOptions& o, const IngestCounts& c, const std::string& extra) {
   if (o.stats.empty()) return;
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g_started).count();
   std::string s = concat("{\"read\":", c.read, ",\"written\":", c.written, ",\"rejected\":", c.rejected,
-                         ",\"deduplicated\":", c.deduplicated, ",\"filtered\":", c.filtered, extra, "}\n");
+                         ",\"deduplicated\":", c.deduplicated, ",\"filtered\":", c.filtered, extra,
+                         ",\"bytes_read\":", ctx.counters.bytes_read.load(), ",\"seconds\":");
+  append_double(s, std::round(seconds * 1000) / 1000);
+  s += "}\n";
   Output out(o.stats);
   out.write(s);
   out.commit();
@@ -703,6 +747,7 @@ void ingest_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const I
                      const Transform& t, Sink& sink, Writer& writer) {
   ReadOptions ropts = o.read;
   ropts.keep_going = true;  // bad records come back as rejects; the sink decides
+  ropts.strings = true;     // CSV/TSV: the transform types each column from its text
   PipelineSpec spec;
   spec.map = [&](Batch& b, const RawBlock& raw) {
     sink.read += b.rows + static_cast<int64_t>(b.rejects.size());
@@ -745,6 +790,7 @@ void run_stream(Context& ctx, const IngestOptions& o, const Transform& t) {
     Output out(o.output);
     out.write(schema_json(s));
     out.commit();
+    write_stats(ctx, o, sink.counts, concat(",\"inputs\":{\"read\":", inputs.size(), "}"));
     return;
   }
   Output out(o.output);
@@ -759,18 +805,32 @@ void run_stream(Context& ctx, const IngestOptions& o, const Transform& t) {
   }
   sink.commit_rejects();
   out.commit();
-  write_stats(o, sink.counts, "");
+  write_stats(ctx, o, sink.counts, concat(",\"inputs\":{\"read\":", inputs.size(), "}"));
 }
 
 // The inputs of a dataset run, sorted out against the ledger.
 struct Plan {
   std::vector<InputFile> inputs;            // to read (skip_lines set for files that grew)
   std::vector<dataset::LedgerEntry> ledger; // their entries, lines filled in after the run
+  std::vector<dataset::LedgerEntry> touched;  // unchanged content, new modification time
   int64_t skipped = 0, grown = 0, changed = 0;
 };
 
+// The last byte of the first `size` bytes of a file is a newline: a reader of those
+// bytes saw whole lines only.
+bool ends_with_newline(const std::string& path, int64_t size) {
+  if (size <= 0) return true;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char c = 0;
+  bool ok = ::pread(fd, &c, 1, size - 1) == 1 && c == '\n';
+  ::close(fd);
+  return ok;
+}
+
 Plan plan_inputs(const IngestOptions& o, const dataset::Manifest& m, const std::string& tool) {
   Plan p;
+  std::vector<std::pair<std::string, std::string>> this_run;  // hash, display: the same content twice in one run
   for (auto& in : expand_inputs(o.inputs)) {
     if (in.path == "-") {
       p.inputs.push_back(in);
@@ -793,52 +853,77 @@ Plan plan_inputs(const IngestOptions& o, const dataset::Manifest& m, const std::
     }
     e.hash = dataset::hash_file(in.path, -1);
     if (old && old->size == e.size && old->hash == e.hash) {
-      ++p.skipped;  // touched, not changed
+      ++p.skipped;  // touched, not changed: remember the new time, so it is not hashed again
+      dataset::LedgerEntry t = *old;
+      t.mtime_ns = e.mtime_ns;
+      p.touched.push_back(t);
       continue;
     }
+    std::string changed;  // why an ingested file cannot be read on from where it was left
     if (old && e.size > old->size && dataset::hash_file(in.path, old->size) == old->hash) {
-      print_note(tool, concat(in.display, ": grew by ", e.size - old->size,
-                              " bytes since it was ingested; reading on from line ", old->lines + 1));
-      in.skip_lines = old->lines;
-      ++p.grown;
-      p.inputs.push_back(in);
-      p.ledger.push_back(e);
-      continue;
+      if (old->lines == 0)
+        changed = concat(in.display, ": grew since it was ingested, and it is not line-based (a chunk file) to be read on");
+      else if (!ends_with_newline(in.path, old->size))
+        changed = concat(in.display, ": grew since it was ingested, and its last line then (line ", old->lines,
+                         ") had no newline yet: that record was ingested as it was and may have been cut short");
+      if (changed.empty()) {
+        print_note(tool, concat(in.display, ": grew by ", e.size - old->size,
+                                " bytes since it was ingested; reading on from line ", old->lines + 1));
+        in.skip_lines = old->lines;
+        ++p.grown;
+        p.inputs.push_back(in);
+        p.ledger.push_back(e);
+        continue;
+      }
+    } else if (old) {
+      changed = concat(in.display, ": changed since it was ingested (", old->size, " bytes then, ", e.size,
+                       " now, different content)");
     }
     if (old) {
       ++p.changed;
-      std::string what = concat(in.display, ": changed since it was ingested (", old->size, " bytes then, ", e.size,
-                                " now, different content)");
       if (o.on_changed == IngestOptions::OnChanged::Fail)
-        throw Error(what, "--on-changed skip leaves it out; --on-changed ingest reads it whole again");
+        throw Error(changed, "--on-changed skip leaves it out; --on-changed ingest reads it whole again");
       if (o.on_changed == IngestOptions::OnChanged::Skip) {
-        print_note(tool, concat(what, "; skipped (--on-changed skip)"));
+        print_note(tool, concat(changed, "; skipped (--on-changed skip)"));
         continue;
       }
-      print_note(tool, concat(what, "; ingesting it again (--on-changed ingest)"));
+      print_note(tool, concat(changed, "; ingesting it whole again (--on-changed ingest)"));
       p.inputs.push_back(in);
       p.ledger.push_back(e);
       continue;
     }
     if (const dataset::LedgerEntry* same = m.find_hash(e.hash); same && same->size == e.size) {
       print_note(tool, concat(in.display, ": same content as ", same->path, ", ingested ", same->ingested_at,
-                               "; skipped"));
+                              "; skipped"));
       ++p.skipped;
       continue;
     }
+    auto twin = std::find_if(this_run.begin(), this_run.end(), [&](const auto& x) { return x.first == e.hash; });
+    if (twin != this_run.end()) {
+      print_note(tool, concat(in.display, ": same content as ", twin->second, " in this run; skipped"));
+      ++p.skipped;
+      continue;
+    }
+    this_run.emplace_back(e.hash, in.display);
     p.inputs.push_back(in);
     p.ledger.push_back(e);
   }
   return p;
 }
 
-void run_dataset(Context& ctx, const IngestOptions& o, const Transform& t) {
-  dataset::Writer ds(o.dataset, o.wait);
+// A dataset has one event-time field.
+void check_time_field(const dataset::Writer& ds, const IngestOptions& o, const Transform& t) {
   if (!ds.manifest().time_field.empty() && !t.time_field().empty() && ds.manifest().time_field != t.time_field())
     throw Error::usage(concat("--time ", t.time_field(), ": the dataset ", o.dataset, " has event time '",
                               ds.manifest().time_field, "'"),
                        concat("use --time ", ds.manifest().time_field, ", or another dataset"));
+}
+
+void run_dataset(Context& ctx, const IngestOptions& o, const Transform& t) {
+  dataset::Writer ds(o.dataset, o.wait);
+  check_time_field(ds, o, t);
   Plan plan = plan_inputs(o, ds.manifest(), ctx.tool);
+  for (auto& e : plan.touched) ds.add_input(e);  // committed with this run's chunk, or alone
   Sink sink(o, t.time_field());
   std::string chunk_name;
   if (!plan.inputs.empty()) {
@@ -879,7 +964,8 @@ void run_dataset(Context& ctx, const IngestOptions& o, const Transform& t) {
   } else {
     sink.commit_rejects();  // this run set nothing aside: an empty file says so
   }
-  write_stats(o, sink.counts,
+  ds.commit();  // touched inputs alone (a no-op when nothing is pending)
+  write_stats(ctx, o, sink.counts,
               concat(",\"inputs\":{\"read\":", plan.inputs.size(), ",\"skipped\":", plan.skipped, ",\"grown\":",
                      plan.grown, ",\"changed\":", plan.changed, "},\"chunk\":",
                      chunk_name.empty() ? std::string("null") : concat("\"", chunk_name, "\"")));
@@ -899,6 +985,7 @@ void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
   if (sfd < 0) throw Error(concat("signalfd: ", std::strerror(errno)));
 
   dataset::Writer ds(o.dataset, o.wait);
+  check_time_field(ds, o, t);
   if (!t.time_field().empty()) ds.set_time_field(t.time_field());
   Sink sink(o, t.time_field());
   InputFile in;
@@ -921,6 +1008,7 @@ void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
     raw.first_in_file = first;
     raw.data.assign(text.data(), n);
     Batch b = parse_block(raw);
+    ctx.counters.rows_in += b.rows;
     b.first_block = first;
     first = false;
     sink.read += b.rows + static_cast<int64_t>(b.rejects.size());
@@ -1004,11 +1092,30 @@ void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
       while (deadline <= clock::now()) deadline += step;
     }
   }
-  // The tail: whole lines, and a last line without its newline.
-  if (!text.empty()) commit(text.size());
+  if (eof) {
+    // The end of input ends the last line, newline or not.
+    if (!text.empty()) commit(text.size());
+  } else {
+    // A signal: the whole lines are committed; a record still being written is not one.
+    if (scanned > 0) commit(scanned);
+    if (!text.empty()) {
+      Reject r;
+      r.line = next_line;
+      r.reason = concat("cut off: the record was still being read when a signal ended the run (", text.size(),
+                        " bytes, no newline yet)");
+      r.raw = sanitize_utf8(text);
+      Batch cut;
+      cut.source = in.display;
+      cut.first_line = next_line;
+      cut.rejects.push_back(std::move(r));
+      sink.read += 1;
+      sink.ordered(cut);  // the rejects file, or an error naming the line
+      sink.commit_rejects();
+    }
+  }
   ::close(sfd);
   sink.finish(sink.counts.written);
-  write_stats(o, sink.counts, "");
+  write_stats(ctx, o, sink.counts, ",\"inputs\":{\"read\":1}");
 }
 
 }  // namespace
@@ -1033,6 +1140,7 @@ void run_ingest(Context& ctx, const IngestOptions& o) {
     for (size_t b = a + 1; b < o.dedup.size(); ++b)
       if (o.dedup[a] == o.dedup[b]) throw Error::usage(concat("--dedup names '", o.dedup[a], "' twice"));
 
+  g_started = std::chrono::steady_clock::now();
   auto tz = load_tz(o.tz);
   Transform t(o, tz ? tz : std::shared_ptr<const TimeZone>(std::shared_ptr<const TimeZone>{}, &TimeZone::utc()));
   if (rolling) return run_roll(ctx, o, t);

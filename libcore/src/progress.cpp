@@ -1,5 +1,8 @@
 #include "bk/progress.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <unistd.h>
 
 #include <chrono>
@@ -30,7 +33,15 @@ std::string human_count(double n) {
 }  // namespace
 
 Progress::Progress(const std::string& tool, const Counters& counters)
-    : tool_(tool), counters_(counters), thread_([this] { loop(); }) {}
+    : tool_(tool), counters_(counters), thread_([this] {
+        // Signals are for the threads doing the work (bk-ingest --roll reads them to
+        // commit before it ends): this one never takes them.
+        sigset_t sigs;
+        sigemptyset(&sigs);
+        for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&sigs, s);
+        pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+        loop();
+      }) {}
 
 Progress::~Progress() {
   {

@@ -87,4 +87,41 @@ run; check "copy status" 0 $?
 check "copy note" 1 "$(grep -c 'd.ndjson: same content as .*c.ndjson' err.txt)"
 check "copy rows" 240 "$(rows ds)"
 check "final verify" 0 "$("$CAT" --verify ds >/dev/null 2>&1; echo $?)"
+
+# 7. Touched, not changed: skipped, and its new modification time is kept (no rehash next time).
+touch -d '2026-01-01 00:00:00' in/c.ndjson
+run; check "touched status" 0 $?
+check "touched rows" 240 "$(rows ds)"
+check "touched ledger mtime" "$(stat -c %Y in/c.ndjson)" "$(python3 -c '
+import json; m=json.load(open("ds/_manifest.json")); print([e["mtime_ns"] // 10**9 for e in m["ledger"] if e["path"].endswith("/c.ndjson")][0])')"
+
+# 8. The same content twice in one run: read once.
+mkdir in2
+gen e 300 5 >in2/x.ndjson
+cp in2/x.ndjson in2/y.ndjson
+"$INGEST" in2/ -d ds2 2>err.txt
+check "twins status" 0 $?
+check "twins note" 1 "$(grep -c 'y.ndjson: same content as .*x.ndjson in this run; skipped' err.txt)"
+check "twins rows" 5 "$(rows ds2)"
+
+# 9. A file whose last line had no newline when it was ingested, then grew: its last
+# record may have been cut short, so it is not read on from there (a changed file).
+printf 'device,value\nm1,1.25\nm2,2.' >in3.csv
+"$INGEST" in3.csv -d ds3 2>err.txt
+check "unfinished line: first status" 0 $?
+printf '75\nm3,3.5\n' >>in3.csv
+"$INGEST" in3.csv -d ds3 2>err.txt
+check "unfinished line: grown status" 1 $?
+check "unfinished line: message" 1 "$(grep -c 'in3.csv: grew since it was ingested, and its last line then (line 3) had no newline yet' err.txt)"
+"$INGEST" in3.csv -d ds3 --on-changed ingest 2>err.txt
+check "unfinished line: ingest again" 5 "$(rows ds3)"
+
+# 10. A chunk file that grew (segments concatenated): not line-based, so changed.
+"$CAT" in/c.ndjson -O chunk -o c.bkc
+"$INGEST" c.bkc -d ds4 2>err.txt
+cat c.bkc >>c.bkc.more && cat c.bkc.more >>c.bkc
+"$INGEST" c.bkc -d ds4 2>err.txt
+check "grown chunk file: status" 1 $?
+check "grown chunk file: message" 1 "$(grep -c 'c.bkc: grew since it was ingested, and it is not line-based' err.txt)"
+check "grown chunk file: rows" 30 "$(rows ds4)"
 finish

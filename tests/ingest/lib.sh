@@ -39,3 +39,8 @@ files() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]+"/_m
 manifest_rows() {
   python3 -c 'import json,sys; print(sum(f["rows"] for f in json.load(open(sys.argv[1]+"/_manifest.json"))["files"]))' "$1"
 }
+# counts STATS_FILE: the five record counts of a --stats file, as compact JSON.
+counts() {
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(json.dumps({k: d[k] for k in ("read","written","rejected","deduplicated","filtered")}, separators=(",",":")))' "$1"
+}

@@ -37,6 +37,6 @@ wait "$pipeline"
 check "pipeline status" 0 $?
 check "all $n messages in the dataset" "$n" "$(rows ds)"
 check "every value once" "$n" "$("$CAT" ds --select value | sort -u | wc -l)"
-check "stats" "{\"read\":$n,\"written\":$n,\"rejected\":0,\"deduplicated\":0,\"filtered\":0}" "$(cat stats.json)"
+check "stats" "{\"read\":$n,\"written\":$n,\"rejected\":0,\"deduplicated\":0,\"filtered\":0}" "$(counts stats.json)"
 check "verifies" 0 "$("$CAT" --verify ds >/dev/null 2>&1; echo $?)"
 finish

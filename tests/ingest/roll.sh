@@ -33,7 +33,7 @@ exec 3>&-
 check "SIGTERM: every record committed" 60 "$(rows ds)"
 check "SIGTERM: manifest rows" 60 "$(manifest_rows ds)"
 check "SIGTERM: values" "$(seq 0 59)" "$("$CAT" ds --select value | sed 's/{"value":\(.*\)}/\1/' | sort -n)"
-check "SIGTERM: stats" '{"read":60,"written":60,"rejected":0,"deduplicated":0,"filtered":0}' "$(cat stats.json)"
+check "SIGTERM: stats" '{"read":60,"written":60,"rejected":0,"deduplicated":0,"filtered":0}' "$(counts stats.json)"
 check "SIGTERM: verifies" 0 "$("$CAT" --verify ds >/dev/null 2>&1; echo $?)"
 check "SIGTERM: time field" '"ts"' "$(python3 -c 'import json; print(json.dumps(json.load(open("ds/_manifest.json"))["time_field"]))')"
 
@@ -63,4 +63,36 @@ check "no-wait: message" 1 "$(grep -c 'ds4 is being written by another process' 
 exec 4>&-
 wait "$first"
 check "first writer: rows" 1 "$(rows ds4)"
+
+# 5. A record cut off by SIGTERM (no newline yet): the whole lines are committed, the
+# cut one goes to the rejects file; without --rejects it is an error after the commit.
+# --progress runs a progress thread: the signal must still reach the commit.
+for mode in rejects plain; do
+  rm -f pipe5 && mkfifo pipe5
+  flags=(--progress)
+  [ $mode == rejects ] && flags+=(--rejects cut.ndjson)
+  "$INGEST" -d ds5$mode --time ts --roll 1h "${flags[@]}" <pipe5 2>err5.txt &
+  pid=$!
+  exec 5>pipe5
+  rec 1 >&5; rec 2 >&5; printf '{"device":"m-1","ts":"2026-03-01T00:' >&5
+  sleep 0.5
+  kill -TERM "$pid"
+  wait "$pid"
+  status=$?
+  exec 5>&-
+  check "cut ($mode): whole lines committed" 2 "$(rows ds5$mode)"
+  if [ $mode == rejects ]; then
+    check "cut (rejects): status" 0 "$status"
+    check "cut (rejects): reason" 'cut off: the record was still being read when a signal ended the run (36 bytes, no newline yet)' \
+      "$(python3 -c 'import json; print(json.loads(open("cut.ndjson").readline())["reason"])')"
+  else
+    check "cut (plain): status" 1 "$status"
+    check "cut (plain): message" 1 "$(grep -c '<stdin>:3: cut off: the record was still being read' err5.txt)"
+  fi
+done
+
+# 6. The event-time field of a dataset is fixed: a rolling run naming another fails.
+echo '{"at":"2026-03-01T00:00:00Z"}' | "$INGEST" -d ds --time at --roll 1m 2>err6.txt
+check "rolling time mismatch: status" 2 $?
+check "rolling time mismatch: message" 1 "$(grep -c "the dataset ds has event time 'ts'" err6.txt)"
 finish
