@@ -168,7 +168,12 @@ struct TypeContext {
   bool is_time_field;
 };
 
+bool epoch_to_micros(int64_t v, EpochUnit unit, int64_t& out);
+
 bool epoch_to_micros(double v, EpochUnit unit, int64_t& out) {
+  // A whole number goes the integer way: 1500 and 1500.0 (an integer in a block that
+  // also holds fractions reads as a float) must give the same time.
+  if (v == std::floor(v) && std::fabs(v) < 9.2e18) return epoch_to_micros(static_cast<int64_t>(v), unit, out);
   double scale = unit == EpochUnit::Seconds ? 1e6 : unit == EpochUnit::Millis ? 1e3 : unit == EpochUnit::Micros ? 1 : 1e-3;
   double us = std::floor(v * scale + 0.5);
   if (!std::isfinite(us) || std::fabs(us) >= 9.2e18) return false;
@@ -281,6 +286,8 @@ void convert_column(Column& c, const std::string& field, Type to, const TypeCont
             put_int(us);
           } else if (kind != NumberKind::None && tc.unit == EpochUnit::None) {
             bad(i, concat(shown(c, i), " is a number, not a time (", unit_hint, ")")), put_null();
+          } else if (kind != NumberKind::None) {
+            bad(i, concat(shown(c, i), " is out of range for a time")), put_null();
           } else {
             bad(i, concat(shown(c, i), " is not a time (expected RFC 3339 such as 2026-03-01T12:00:00Z",
                           tc.unit != EpochUnit::None ? ", or epoch numbers" : "", ")")),
