@@ -416,6 +416,15 @@ class Transform {
 
   // Parallel: one block. Returns the number of records --where dropped.
   int64_t map(Batch& b, const RawBlock& raw) const {
+    // A record from a chunk file has no text: its raw form is the row as read, kept
+    // before typing nulls a bad value.
+    std::optional<Batch> as_read;
+    if (raw.format == Format::Chunk && !schema_.fields.empty()) {
+      as_read.emplace();
+      as_read->names = b.names;
+      as_read->columns = b.columns;
+      as_read->rows = b.rows;
+    }
     flatten_objects(b);
     for (const auto& [from, to] : o_.renames) {
       int64_t k = b.find(from);
@@ -467,7 +476,7 @@ class Transform {
         Reject r;
         r.line = static_cast<int64_t>(b.lines.size()) > i ? b.lines[i] : 0;
         r.reason = std::move(why[i]);
-        r.raw = raw.format == Format::Chunk || r.line == 0 ? row_ndjson(b, i) : record_text(raw, r.line);
+        r.raw = as_read ? row_ndjson(*as_read, i) : r.line == 0 ? row_ndjson(b, i) : record_text(raw, r.line);
         typed.push_back(std::move(r));
       }
       filter_rows(b, keep);
