@@ -435,7 +435,8 @@ class Transform {
       int64_t clash = b.find(to);
       if (clash >= 0 && clash != k)
         throw Error::usage(concat("--rename ", from, "=", to, ": '", to, "' is a field of ", b.source, " already"),
-                           "drop it first with --drop, or choose another name");
+                           concat("rename that one first: --rename ", to, "=", to, "_old,", from, "=", to,
+                                  " (then --drop ", to, "_old if need be), or choose another name"));
       b.names[k] = to;
     }
     if (!o_.drops.empty()) {
