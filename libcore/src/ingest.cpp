@@ -569,7 +569,7 @@ class Sink {
       if (o_.max_rejects >= 0 && counts.rejected > o_.max_rejects)
         throw Error(concat("more than ", o_.max_rejects, " bad record", o_.max_rejects == 1 ? "" : "s",
                            " (--max-rejects); the last one: ", r.reason),
-                    concat("see ", o_.rejects, "; nothing was committed"))
+                    concat("see ", o_.rejects, "; ", uncommitted()))
             .at(b.source, r.line);
     }
     b.rejects.clear();
@@ -594,12 +594,19 @@ class Sink {
       throw Error(concat("internal error: ", counts.read, " records read but ", counts.written, " written + ",
                          counts.rejected, " rejected + ", counts.deduplicated, " deduplicated + ", counts.filtered,
                          " filtered"),
-                  "please report this; nothing was committed");
+                  concat("please report this; ", uncommitted()));
     if (o_.max_rejects_percent >= 0 && counts.read > 0 &&
         counts.rejected * 100.0 > o_.max_rejects_percent * static_cast<double>(counts.read))
       throw Error(concat(counts.rejected, " of ", counts.read, " records were bad, more than ", o_.max_rejects_percent,
                          "% (--max-rejects)"),
-                  concat("see ", o_.rejects, "; nothing was committed"));
+                  concat("see ", o_.rejects, "; ", uncommitted()));
+  }
+
+  // What a failed run left behind: a file or dataset gets nothing; a stream to stdout
+  // cannot take back what it wrote.
+  std::string uncommitted() const {
+    bool to_stdout = o_.dataset.empty() && !o_.print_schema && (o_.output.empty() || o_.output == "-");
+    return to_stdout ? "records already written to standard output stay there" : "nothing was committed";
   }
 
   void commit_rejects() {
