@@ -643,6 +643,14 @@ class Sink {
           continue;
         }
         const Column& c = b.columns[k];
+        // A whole float keys as the integer: 20 reads as 20.0 in a block that also
+        // holds 20.5, and must still equal the 20 of another block.
+        if (c.type == Type::Float64 && c.floats[i] == std::floor(c.floats[i]) && std::fabs(c.floats[i]) < 9.2e18) {
+          int64_t v = static_cast<int64_t>(c.floats[i]);
+          key += static_cast<char>(static_cast<int>(Type::Int64) + 1);
+          key.append(reinterpret_cast<const char*>(&v), 8);
+          continue;
+        }
         key += static_cast<char>(static_cast<int>(c.type) + 1);
         if (c.type == Type::Float64) {
           double d = c.floats[i] == 0 ? 0.0 : c.floats[i];  // -0 == 0
