@@ -239,6 +239,9 @@ void convert_column(Column& c, const std::string& field, Type to, const TypeCont
           else bad(i, concat(shown(c, i), " is not an integer")), put_null();
         } else if (c.type == Type::String && parse_number(c.str(i), v, d) == NumberKind::Int) {
           put_int(v);
+        } else if (c.type == Type::String && parse_number(c.str(i), v, d) == NumberKind::Float && d == std::floor(d) &&
+                   std::fabs(d) < 9.2e18) {
+          put_int(static_cast<int64_t>(d));  // 4.0, as from a float column; and an integer a mixed block read as "1.0"
         } else {
           bad(i, concat(shown(c, i), " is not ", what)), put_null();
         }
