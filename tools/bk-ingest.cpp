@@ -123,9 +123,9 @@ See man bk-ingest, and man 7 bk for what every tool shares.
     o.output_format = common.output_format_value();
     o.codec = bk::chunk::parse_codec(codec);
     o.wait = !no_wait;
-    if (!time_unit.empty()) o.time_unit = bk::parse_epoch_unit(time_unit);
-    if (!max_rejects.empty()) parse_max_rejects(max_rejects, o);
-    if (!roll.empty()) parse_roll(roll, o);
+    if (app.count("--time-unit")) o.time_unit = bk::parse_epoch_unit(time_unit);
+    if (app.count("--max-rejects")) parse_max_rejects(max_rejects, o);
+    if (app.count("--roll")) parse_roll(roll, o);
     if (on_changed == "fail") o.on_changed = bk::IngestOptions::OnChanged::Fail;
     else if (on_changed == "skip") o.on_changed = bk::IngestOptions::OnChanged::Skip;
     else if (on_changed == "ingest") o.on_changed = bk::IngestOptions::OnChanged::Ingest;

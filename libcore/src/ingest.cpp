@@ -168,7 +168,12 @@ struct TypeContext {
   bool is_time_field;
 };
 
+bool epoch_to_micros(int64_t v, EpochUnit unit, int64_t& out);
+
 bool epoch_to_micros(double v, EpochUnit unit, int64_t& out) {
+  // A whole number goes the integer way: 1500 and 1500.0 (an integer in a block that
+  // also holds fractions reads as a float) must give the same time.
+  if (v == std::floor(v) && std::fabs(v) < 9.2e18) return epoch_to_micros(static_cast<int64_t>(v), unit, out);
   double scale = unit == EpochUnit::Seconds ? 1e6 : unit == EpochUnit::Millis ? 1e3 : unit == EpochUnit::Micros ? 1 : 1e-3;
   double us = std::floor(v * scale + 0.5);
   if (!std::isfinite(us) || std::fabs(us) >= 9.2e18) return false;
@@ -236,7 +241,7 @@ void convert_column(Column& c, const std::string& field, Type to, const TypeCont
           put_int(v);
         } else if (c.type == Type::String && parse_number(c.str(i), v, d) == NumberKind::Float && d == std::floor(d) &&
                    std::fabs(d) < 9.2e18) {
-          put_int(static_cast<int64_t>(d));  // "2.0": a block that also held 3.5 widened 2 to a float
+          put_int(static_cast<int64_t>(d));  // 4.0, as from a float column; and an integer a mixed block read as "1.0"
         } else {
           bad(i, concat(shown(c, i), " is not ", what)), put_null();
         }
@@ -284,6 +289,8 @@ void convert_column(Column& c, const std::string& field, Type to, const TypeCont
             put_int(us);
           } else if (kind != NumberKind::None && tc.unit == EpochUnit::None) {
             bad(i, concat(shown(c, i), " is a number, not a time (", unit_hint, ")")), put_null();
+          } else if (kind != NumberKind::None) {
+            bad(i, concat(shown(c, i), " is out of range for a time")), put_null();
           } else {
             bad(i, concat(shown(c, i), " is not a time (expected RFC 3339 such as 2026-03-01T12:00:00Z",
                           tc.unit != EpochUnit::None ? ", or epoch numbers" : "", ")")),
@@ -412,6 +419,15 @@ class Transform {
 
   // Parallel: one block. Returns the number of records --where dropped.
   int64_t map(Batch& b, const RawBlock& raw) const {
+    // A record from a chunk file has no text: its raw form is the row as read, kept
+    // before typing nulls a bad value.
+    std::optional<Batch> as_read;
+    if (raw.format == Format::Chunk && !schema_.fields.empty()) {
+      as_read.emplace();
+      as_read->names = b.names;
+      as_read->columns = b.columns;
+      as_read->rows = b.rows;
+    }
     flatten_objects(b);
     // --drop, then --rename (so a dropped name can be taken by a renamed field). Both
     // name fields as read: an object's name stands for its flattened fields too.
@@ -479,7 +495,7 @@ class Transform {
         Reject r;
         r.line = static_cast<int64_t>(b.lines.size()) > i ? b.lines[i] : 0;
         r.reason = std::move(why[i]);
-        r.raw = raw.format == Format::Chunk || r.line == 0 ? row_ndjson(b, i) : record_text(raw, r.line);
+        r.raw = as_read ? row_ndjson(*as_read, i) : r.line == 0 ? row_ndjson(b, i) : record_text(raw, r.line);
         typed.push_back(std::move(r));
       }
       filter_rows(b, keep);
@@ -581,7 +597,7 @@ class Sink {
       if (o_.max_rejects >= 0 && counts.rejected > o_.max_rejects)
         throw Error(concat("more than ", o_.max_rejects, " bad record", o_.max_rejects == 1 ? "" : "s",
                            " (--max-rejects); the last one: ", r.reason),
-                    concat("see ", o_.rejects, "; ", nothing_committed()))
+                    concat("see ", o_.rejects, "; ", uncommitted()))
             .at(b.source, r.line);
     }
     b.rejects.clear();
@@ -606,7 +622,7 @@ class Sink {
       throw Error(concat("internal error: ", counts.read, " records read but ", counts.written, " written + ",
                          counts.rejected, " rejected + ", counts.deduplicated, " deduplicated + ", counts.filtered,
                          " filtered"),
-                  "please report this; nothing was committed");
+                  concat("please report this; ", uncommitted()));
     check_percent();
   }
 
@@ -616,13 +632,15 @@ class Sink {
     int64_t n = read, r = counts.rejected;
     if (o_.max_rejects_percent >= 0 && n > 0 && r * 100.0 > o_.max_rejects_percent * static_cast<double>(n))
       throw Error(concat(r, " of ", n, " records were bad, more than ", o_.max_rejects_percent, "% (--max-rejects)"),
-                  concat("see ", o_.rejects, "; ", nothing_committed()));
+                  concat("see ", o_.rejects, "; ", uncommitted()));
   }
 
-  // What a failing run leaves: rolling mode keeps the chunks committed before.
-  std::string nothing_committed() const {
-    return o_.roll_micros || o_.roll_rows ? "the records since the last commit were not committed"
-                                          : "nothing was committed";
+  // What a failed run left behind: a file or dataset gets nothing; a stream to stdout
+  // cannot take back what it wrote; rolling mode keeps the chunks committed before.
+  std::string uncommitted() const {
+    if (o_.roll_micros || o_.roll_rows) return "the records since the last commit were not committed";
+    bool to_stdout = o_.dataset.empty() && !o_.print_schema && (o_.output.empty() || o_.output == "-");
+    return to_stdout ? "records already written to standard output stay there" : "nothing was committed";
   }
 
   void commit_rejects() {
@@ -659,6 +677,14 @@ class Sink {
           continue;
         }
         const Column& c = b.columns[k];
+        // A whole float keys as the integer: 20 reads as 20.0 in a block that also
+        // holds 20.5, and must still equal the 20 of another block.
+        if (c.type == Type::Float64 && c.floats[i] == std::floor(c.floats[i]) && std::fabs(c.floats[i]) < 9.2e18) {
+          int64_t v = static_cast<int64_t>(c.floats[i]);
+          key += static_cast<char>(static_cast<int>(Type::Int64) + 1);
+          key.append(reinterpret_cast<const char*>(&v), 8);
+          continue;
+        }
         key += static_cast<char>(static_cast<int>(c.type) + 1);
         if (c.type == Type::Float64) {
           double d = c.floats[i] == 0 ? 0.0 : c.floats[i];  // -0 == 0

@@ -93,6 +93,17 @@ Schema parse_schema(std::string_view json, const std::string& source) {
           else if (v.is_int64()) append_int(t, v.get_int64().value_unsafe());
           else if (v.is_bool()) t = v.get_bool().value_unsafe() ? "true" : "false";
           else throw Error::usage(concat(where, ": \"values\" may hold strings, integers and booleans"));
+          // Compared with a value's text, and written back unquoted: it must be one.
+          int64_t iv;
+          double dv;
+          if (spec.type == Type::Int64) {
+            if (parse_number(t, iv, dv) != NumberKind::Int)
+              throw Error::usage(concat(where, ": \"values\": '", t, "' is not an int64"), "\"values\": [1, 2, 3]");
+            t.clear();
+            append_int(t, iv);
+          } else if (spec.type == Type::Bool && t != "true" && t != "false") {
+            throw Error::usage(concat(where, ": \"values\": '", t, "' is not a bool"), "\"values\": [true]");
+          }
           spec.values.push_back(std::move(t));
         }
       } else {
