@@ -47,27 +47,13 @@
 #include "bk/text.hpp"
 #include "bk/time.hpp"
 #include "bk/write.hpp"
+#include "json_value.hpp"
 
 namespace bk {
 
 namespace {
 
 // ---- flattening ------------------------------------------------------------------
-
-// Appends a JSON value to a column (types widen as the readers' do).
-void append_element(Column& c, simdjson::dom::element v) {
-  using simdjson::dom::element_type;
-  switch (v.type()) {
-    case element_type::INT64: c.append_int(v.get_int64().value_unsafe()); break;
-    case element_type::UINT64: c.append_double(static_cast<double>(v.get_uint64().value_unsafe())); break;
-    case element_type::DOUBLE: c.append_double(v.get_double().value_unsafe()); break;
-    case element_type::STRING: c.append_string(v.get_string().value_unsafe()); break;
-    case element_type::BOOL: c.append_bool(v.get_bool().value_unsafe()); break;
-    case element_type::NULL_VALUE: c.append_null(); break;
-    case element_type::ARRAY:
-    case element_type::OBJECT: c.append_json(simdjson::minify(v)); break;
-  }
-}
 
 struct Flattened {
   std::vector<std::string> names;
@@ -92,7 +78,7 @@ void flatten_into(Flattened& out, const std::string& prefix, simdjson::dom::obje
     Column& c = out.column(name);
     while (c.size() < row) c.append_null();
     if (c.size() > row) c.pop_back();  // a key repeated in one object: the last one counts
-    append_element(c, kv.value);
+    append_json_value(c, kv.value);
   }
 }
 

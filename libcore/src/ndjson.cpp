@@ -22,12 +22,26 @@
 #include "bk/error.hpp"
 #include "bk/read.hpp"
 #include "bk/text.hpp"
+#include "json_value.hpp"
 
 namespace bk {
 
+void append_json_value(Column& col, simdjson::dom::element v) {
+  using simdjson::dom::element_type;
+  switch (v.type()) {
+    case element_type::INT64: col.append_int(v.get_int64().value_unsafe()); break;
+    case element_type::UINT64: col.append_double(static_cast<double>(v.get_uint64().value_unsafe())); break;
+    case element_type::DOUBLE: col.append_double(v.get_double().value_unsafe()); break;
+    case element_type::STRING: col.append_string(v.get_string().value_unsafe()); break;
+    case element_type::BOOL: col.append_bool(v.get_bool().value_unsafe()); break;
+    case element_type::NULL_VALUE: col.append_null(); break;
+    case element_type::ARRAY:
+    case element_type::OBJECT: col.append_json(simdjson::minify(v)); break;
+  }
+}
+
 namespace {
 
-void add_value(Column& col, simdjson::dom::element v);
 
 class RecordBuilder {
  public:
@@ -56,7 +70,7 @@ class RecordBuilder {
   }
 
   void end_row() {
-    for (auto& [idx, v] : pending_) add_value(b_.columns[idx], v);
+    for (auto& [idx, v] : pending_) append_json_value(b_.columns[idx], v);
     pending_.clear();
     ++b_.rows;
     for (auto& c : b_.columns)
@@ -150,19 +164,6 @@ std::string widen_big_integers(std::string_view line) {
   return out;
 }
 
-void add_value(Column& col, simdjson::dom::element v) {
-  using simdjson::dom::element_type;
-  switch (v.type()) {
-    case element_type::INT64: col.append_int(v.get_int64().value_unsafe()); break;
-    case element_type::UINT64: col.append_double(static_cast<double>(v.get_uint64().value_unsafe())); break;
-    case element_type::DOUBLE: col.append_double(v.get_double().value_unsafe()); break;
-    case element_type::STRING: col.append_string(v.get_string().value_unsafe()); break;
-    case element_type::BOOL: col.append_bool(v.get_bool().value_unsafe()); break;
-    case element_type::NULL_VALUE: col.append_null(); break;
-    case element_type::ARRAY:
-    case element_type::OBJECT: col.append_json(simdjson::minify(v)); break;
-  }
-}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 # that count, and the closing "N passed, M failed" line.
 # Usage (sourced): BIN_DIR is $1 of the test script.
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 
 BIN=$(cd "${1:?usage: $0 BIN_DIR}" && pwd) || exit 2
 CAT="$BIN/bk-cat"
@@ -10,23 +11,6 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/bk-chunk-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
 export BK_THREADS=${BK_THREADS:-2}
-# In a sanitizer build a report must not pass for bk-cat's own exit status 1.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=87"
-
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-
-# check NAME EXPECTED ACTUAL
-check() {
-  if [ "$2" == "$3" ]; then pass; else fail "$1: expected [$2], got [$3]"; fi
-}
 
 # check_file NAME EXPECTED_FILE ACTUAL_FILE: byte for byte
 check_file() {
@@ -50,12 +34,6 @@ check_has() {
   local text=""
   IFS= read -r -d '' text <"$3"
   if [[ $text == *"$2"* ]]; then pass; else fail "$1: [$2] not in [${text:0:400}]"; fi
-}
-
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
 }
 
 # The little-endian unsigned integer of WIDTH bytes at OFFSET of FILE.

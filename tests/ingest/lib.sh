@@ -2,6 +2,7 @@
 # checks that count, and the closing "N passed, M failed" line.
 # Usage (sourced): BIN_DIR is $1 of the test script.
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 
 BIN=$(cd "${1:?usage: $0 BIN_DIR}" && pwd) || exit 2
 INGEST="$BIN/bk-ingest"
@@ -11,25 +12,6 @@ for t in "$INGEST" "$CAT"; do [ -x "$t" ] || { echo "no $t" >&2; exit 2; }; done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bk-ingest-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=87"
-
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-# check NAME EXPECTED ACTUAL
-check() {
-  if [ "$2" == "$3" ]; then pass; else fail "$1: expected [$2], got [$3]"; fi
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
-}
 
 # rows DATASET: the records the dataset holds, read through its manifest.
 rows() { "$CAT" "$1" | wc -l | tr -d ' '; }
