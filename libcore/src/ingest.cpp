@@ -84,11 +84,13 @@ void flatten_into(Flattened& out, const std::string& prefix, simdjson::dom::obje
 
 // Nested objects become dotted fields: {"loc":{"lat":1,"lon":2}} -> loc.lat, loc.lon,
 // in the place of loc. Arrays (and empty objects) stay json in their field. A column
-// whose flattened names would clash with a field the block already has stays json.
-void flatten_objects(Batch& b) {
+// whose flattened names would clash with a field the block already has stays json,
+// and so does a field the schema declares json (`keep`).
+void flatten_objects(Batch& b, const Schema& keep) {
   thread_local simdjson::dom::parser parser;
   for (size_t k = 0; k < b.columns.size(); ++k) {
     if (b.columns[k].type != Type::Json) continue;
+    if (const FieldSpec* f = keep.find(b.names[k]); f && f->type == Type::Json) continue;
     const Column& src = b.columns[k];
     bool any = false;
     for (int64_t i = 0; i < b.rows && !any; ++i)
@@ -414,7 +416,7 @@ class Transform {
       as_read->columns = b.columns;
       as_read->rows = b.rows;
     }
-    flatten_objects(b);
+    flatten_objects(b, schema_);
     // --drop, then --rename (so a dropped name can be taken by a renamed field). Both
     // name fields as read: an object's name stands for its flattened fields too.
     if (!o_.drops.empty()) {
