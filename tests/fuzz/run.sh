@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz, makes their seed
-# corpora, and fuzzes each for SECONDS (default 60): the chunk reader, then the
-# expression language. Installs nothing. Exits non-zero when a fuzzer finds a crash,
+# corpora, and fuzzes each for SECONDS (default 60): the chunk reader, the expression
+# language, then bk-ingest's readers and transforms. Installs nothing. Exits non-zero when a fuzzer finds a crash,
 # a leak, a sanitizer report or a timeout; the input that did it is left in
 # build-fuzz/fuzz-artifacts/.
 # Usage: tests/fuzz/run.sh [SECONDS]
@@ -12,7 +12,7 @@ build=build-fuzz
 
 CXX=${CXX:-clang++} cmake -S . -B "$build" -G Ninja -DBK_FUZZ=ON -DBK_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" bk-chunk-fuzz bk-expr-fuzz bk-cat >/dev/null
+ninja -C "$build" bk-chunk-fuzz bk-expr-fuzz bk-ingest-fuzz bk-cat >/dev/null
 
 artifacts=$build/fuzz-artifacts
 mkdir -p "$artifacts"
@@ -58,3 +58,28 @@ epoch_s(seq) > "2026-01-01T00:00:00Z" and length(device) between
 `odd name` is not null
 EXPRS
 fuzz expr "$seeds"
+
+# bk-ingest seeds: a knob byte (format, --time, --dedup, a schema, --where, --rename),
+# then records with good and bad lines of each format.
+seeds=$build/fuzz-seeds-ingest
+rm -rf "$seeds"
+mkdir -p "$seeds"
+nd='{"ts":"2026-03-01T00:00:00+02:00","a":2,"b":1.5,"c":"x","d":true,"e":[1],"x":{"y":{"z":1}}}
+{"ts":1772323200000,"a":"3","b":"2.5","c":7,"d":"false","e":1,"x":null}
+{bad
+[1,2]
+{"ts":"2026-02-30T00:00:00Z","a":2,"b":1e300,"c":"\u00e9","d":1,"e":{"k":"v"}}
+{"ts":null,"a":null}'
+csv='ts,a,b,c,d,e
+2026-03-01 00:00:00,2,1.5,x,true,1
+"2026-03-01T00:00:00Z","3","2,5",y,false,
+1772323200000,4,oops,z
+"unclosed,1,2,3,4,5'
+tsv=$(printf 'ts\ta\tb\tc\n2026-03-01\t1\t2.5\tx\\ty\nbad\t2\n2026-03-02T00:00:00Z\t\t\t\n')
+k=0
+for knobs in 1 5 29 61 125 253 2 6 30 62 3 7 31 0 4 20; do
+  k=$((k + 1))
+  case $((knobs & 3)) in 2) body=$csv ;; 3) body=$tsv ;; *) body=$nd ;; esac
+  { printf "\\$(printf '%03o' "$knobs")"; printf '%s\n' "$body"; } >"$seeds/i$k"
+done
+fuzz ingest "$seeds"
