@@ -60,9 +60,18 @@ sleep 0.5
 echo '{"a":1}' | "$INGEST" -d ds4 --no-wait 2>err4.txt
 check "no-wait: status" 1 $?
 check "no-wait: message" 1 "$(grep -c 'ds4 is being written by another process' err4.txt)"
+# Without --no-wait the second run waits for the first, then commits.
+echo '{"a":2}' >second.ndjson
+"$INGEST" second.ndjson -d ds4 2>err4b.txt 4>&- &
+second=$!
+sleep 0.5
+check "waiting: still waiting while the first writes" 1 "$(kill -0 "$second" 2>/dev/null && echo 1 || echo 0)"
 exec 4>&-
 wait "$first"
 check "first writer: rows" 1 "$(rows ds4)"
+wait "$second"
+check "waiting: second run status" 0 $?
+check "waiting: both committed" 2 "$(rows ds4)"
 
 # 5. A record cut off by SIGTERM (no newline yet): the whole lines are committed, the
 # cut one goes to the rejects file; without --rejects it is an error after the commit.
