@@ -351,7 +351,7 @@ void check_values(const Column& c, const FieldSpec& f, bool is_time, std::vector
         std::string list;
         for (size_t k = 0; k < f.values.size() && k < 8; ++k) list += (k ? ", " : "") + f.values[k];
         if (f.values.size() > 8) list += ", ...";
-        bad(i, concat(shown(c, i), " is not one of the allowed values (", list, ")"));
+        bad(i, concat(shown(c, i), " is not one of the allowed values: ", list));
       }
     }
   }
@@ -565,10 +565,11 @@ class Sink {
     l = std::max(l, last);
     for (const auto& r : b.rejects) {
       if (o_.rejects.empty()) {
-        std::string hint = !r.reason.empty() && r.reason.back() == ')'
-                               ? std::string()
-                               : "fix the record, or set bad records aside with --rejects FILE";
-        throw Error(r.reason, hint).at(b.source, r.line);
+        // The first bad record stops the run; its fix, and how to go on past such records.
+        const char* aside = "set bad records aside with --rejects FILE";
+        if (!r.reason.empty() && r.reason.back() == ')')  // "what (fix)": add to the fix
+          throw Error(concat(r.reason.substr(0, r.reason.size() - 1), "; or ", aside, ")")).at(b.source, r.line);
+        throw Error(r.reason, concat("fix the record, or ", aside)).at(b.source, r.line);
       }
       std::string line = "{\"source\":";
       append_json_string(line, b.source);
