@@ -1,6 +1,7 @@
 // bk-ingest: raw readings in, clean typed chunk files out; nothing lost, nothing twice.
 #include <unistd.h>
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -43,8 +44,10 @@ void parse_max_rejects(const std::string& text, bk::IngestOptions& o) {
 void parse_roll(const std::string& text, bk::IngestOptions& o) {
   bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   if (digits) {
-    o.roll_rows = std::stoll(text);
-    if (o.roll_rows <= 0) throw bk::Error::usage("--roll: the number of rows must be 1 or more");
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), o.roll_rows);
+    if (ec != std::errc() || end != text.data() + text.size() || o.roll_rows <= 0)
+      throw bk::Error::usage(bk::concat("--roll: '", text, "' rows: must be from 1 to 9223372036854775807"),
+                             "write 10000 (rows) or a duration such as 5m");
     return;
   }
   int64_t us;

@@ -410,28 +410,19 @@ void check_entry_name(const std::string& name) {
 }
 
 std::vector<std::string> find_orphans(const std::string& dir, const Manifest& m) {
+  // A writer makes files at the top of the dataset only: files in subdirectories are
+  // someone else's, whatever their names.
   std::set<std::string> listed;
   for (const auto& f : m.files) listed.insert(f.name);
   std::vector<std::string> out;
-  // Depth first; `rel` is the path below `dir`, "" at the top.
-  auto walk = [&](auto& self, const std::string& rel) -> void {
-    std::error_code ec;
-    fs::path here = rel.empty() ? fs::path(dir) : fs::path(dir) / rel;
-    for (auto it = fs::directory_iterator(here, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-      std::string name = it->path().filename().string();
-      std::string path = rel.empty() ? name : rel + "/" + name;
-      std::error_code sec;
-      auto st = it->symlink_status(sec);
-      if (sec) continue;
-      if (fs::is_directory(st)) {
-        if (name[0] == '.' || name[0] == '_' || is_dataset(it->path().string())) continue;
-        self(self, path);
-      } else if (fs::is_regular_file(st)) {
-        if ((is_chunk_name(name) && !listed.count(path)) || is_temp_name(name)) out.push_back(path);
-      }
-    }
-  };
-  walk(walk, "");
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    std::error_code sec;
+    auto st = it->symlink_status(sec);
+    if (sec || !fs::is_regular_file(st)) continue;
+    if ((is_chunk_name(name) && !listed.count(name)) || is_temp_name(name)) out.push_back(name);
+  }
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -263,18 +263,24 @@ void convert_column(Column& c, const std::string& field, Type to, const TypeCont
       case Type::Timestamp: {
         int64_t us, iv;
         double d;
+        // RFC 3339 writes years 0000 to 9999 only: a time outside them could not be read back.
+        constexpr int64_t kFirst = -62167219200 * kMicrosPerSecond, kLast = 253402300800 * kMicrosPerSecond - 1;
+        auto put_time = [&](int64_t t) {
+          if (t >= kFirst && t <= kLast) put_int(t);
+          else bad(i, concat(shown(c, i), " is outside the years 0000 to 9999")), put_null();
+        };
         const char* unit_hint = tc.is_time_field ? "give --time-unit s, ms, us or ns for epoch times"
                                                  : "give --time-unit s, ms, us or ns for epoch numbers";
         if (c.type == Type::String) {
           std::string_view s = c.str(i);
           if (parse_timestamp(s, *tc.tz, us)) {
-            put_int(us);
+            put_time(us);
             break;
           }
           auto kind = parse_number(s, iv, d);
           if (kind != NumberKind::None && tc.unit != EpochUnit::None &&
               (kind == NumberKind::Int ? epoch_to_micros(iv, tc.unit, us) : epoch_to_micros(d, tc.unit, us))) {
-            put_int(us);
+            put_time(us);
           } else if (kind != NumberKind::None && tc.unit == EpochUnit::None) {
             bad(i, concat(shown(c, i), " is a number, not a time (", unit_hint, ")")), put_null();
           } else if (kind != NumberKind::None) {
@@ -287,7 +293,7 @@ void convert_column(Column& c, const std::string& field, Type to, const TypeCont
         } else if (c.type == Type::Int64 || c.type == Type::Float64) {
           bool ok = tc.unit != EpochUnit::None &&
                     (c.type == Type::Int64 ? epoch_to_micros(c.ints[i], tc.unit, us) : epoch_to_micros(c.floats[i], tc.unit, us));
-          if (ok) put_int(us);
+          if (ok) put_time(us);
           else if (tc.unit == EpochUnit::None) bad(i, concat(shown(c, i), " is a number, not a time (", unit_hint, ")")), put_null();
           else bad(i, concat(shown(c, i), " is out of range for a time")), put_null();
         } else {
@@ -831,21 +837,30 @@ struct Plan {
   int64_t skipped = 0, grown = 0, changed = 0;
 };
 
-// The last byte of the first `size` bytes of a file is a newline: a reader of those
-// bytes saw whole lines only.
-bool ends_with_newline(const std::string& path, int64_t size) {
+// The first `size` bytes of a file, decompressed if gzip, end in a newline: a reader
+// of those bytes saw whole lines only.
+bool ends_with_newline(const InputFile& in, int64_t size) {
   if (size <= 0) return true;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char c = 0;
-  bool ok = ::pread(fd, &c, 1, size - 1) == 1 && c == '\n';
-  ::close(fd);
-  return ok;
+  InputFile first = in;
+  first.limit = size;
+  auto r = open_input(first);
+  std::vector<char> buf(1 << 16);
+  char last = 0;
+  try {
+    for (size_t n; (n = r->read(buf.data(), buf.size())) > 0;) last = buf[n - 1];
+  } catch (const Error&) {
+    return false;  // a gzip member cut at that size: not whole lines either
+  }
+  return last == '\n';
 }
 
 Plan plan_inputs(const IngestOptions& o, const dataset::Manifest& m, const std::string& tool) {
   Plan p;
   std::vector<std::pair<std::string, std::string>> this_run;  // hash, display: the same content twice in one run
+  std::vector<std::string> paths;  // realpaths read in this run: one path named twice is read once
+  char dbuf[PATH_MAX];
+  const std::string own = ::realpath(o.dataset.c_str(), dbuf) ? std::string(dbuf) + "/" : std::string();
+  int64_t own_files = 0;
   for (auto& in : expand_inputs(o.inputs)) {
     if (in.path == "-") {
       p.inputs.push_back(in);
@@ -854,6 +869,15 @@ Plan plan_inputs(const IngestOptions& o, const dataset::Manifest& m, const std::
     }
     char buf[PATH_MAX];
     std::string real = ::realpath(in.path.c_str(), buf) ? std::string(buf) : in.path;
+    if (!own.empty() && real.compare(0, own.size(), own) == 0) {
+      ++own_files;  // the dataset's own chunk files (an input directory holding it)
+      continue;
+    }
+    if (std::find(paths.begin(), paths.end(), real) != paths.end()) {
+      print_note(tool, concat(in.display, ": named twice; read once"));
+      continue;
+    }
+    paths.push_back(real);
     struct stat st;
     if (::stat(in.path.c_str(), &st) != 0)
       throw Error(concat("cannot read: ", std::strerror(errno)), "check the path").at(in.display);
@@ -861,12 +885,13 @@ Plan plan_inputs(const IngestOptions& o, const dataset::Manifest& m, const std::
     e.path = real;
     e.size = st.st_size;
     e.mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    in.limit = e.size;  // a file still being appended to is read as far as it was now, and hashed so
     const dataset::LedgerEntry* old = m.find_input(real);
     if (old && old->size == e.size && old->mtime_ns == e.mtime_ns) {
       ++p.skipped;  // ingested before, unchanged
       continue;
     }
-    e.hash = dataset::hash_file(in.path, -1);
+    e.hash = dataset::hash_file(in.path, e.size);
     if (old && old->size == e.size && old->hash == e.hash) {
       ++p.skipped;  // touched, not changed: remember the new time, so it is not hashed again
       dataset::LedgerEntry t = *old;
@@ -876,9 +901,9 @@ Plan plan_inputs(const IngestOptions& o, const dataset::Manifest& m, const std::
     }
     std::string changed;  // why an ingested file cannot be read on from where it was left
     if (old && e.size > old->size && dataset::hash_file(in.path, old->size) == old->hash) {
-      if (old->lines == 0)
+      if (old->lines == 0 && old->size > 0)
         changed = concat(in.display, ": grew since it was ingested, and it is not line-based (a chunk file) to be read on");
-      else if (!ends_with_newline(in.path, old->size))
+      else if (!ends_with_newline(in, old->size))
         changed = concat(in.display, ": grew since it was ingested, and its last line then (line ", old->lines,
                          ") had no newline yet: that record was ingested as it was and may have been cut short");
       if (changed.empty()) {
@@ -923,6 +948,9 @@ Plan plan_inputs(const IngestOptions& o, const dataset::Manifest& m, const std::
     p.inputs.push_back(in);
     p.ledger.push_back(e);
   }
+  if (own_files > 0)
+    print_note(tool, concat("left out ", own_files, " file", own_files == 1 ? "" : "s", " of the dataset ", o.dataset,
+                            " itself, found among the inputs"));
   return p;
 }
 

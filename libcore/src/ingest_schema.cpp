@@ -66,7 +66,7 @@ Schema parse_schema(std::string_view json, const std::string& source) {
     if (f.get_object().get(fo)) throw fail("each field must be an object");
     FieldSpec spec;
     std::string_view name, type;
-    if (fo["name"].get_string().get(name) || name.empty()) throw fail("a field without a \"name\"");
+    if (fo["name"].get_string().get(name)) throw fail("a field without a \"name\"");  // "" is a name (JSON allows it)
     spec.name = std::string(name);
     std::string where = concat(source, ": field '", spec.name, "'");
     if (s.find(spec.name)) throw Error::usage(concat(where, " is listed twice"), "list each field once");

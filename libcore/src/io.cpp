@@ -189,11 +189,14 @@ class MemoryReader : public ByteReader {
 
 class FdReader : public ByteReader {
  public:
-  FdReader(int fd, std::string name, bool owned) : fd_(fd), name_(std::move(name)), owned_(owned) {}
+  FdReader(int fd, std::string name, bool owned, int64_t limit = -1)
+      : fd_(fd), name_(std::move(name)), owned_(owned), limit_(limit) {}
   ~FdReader() override {
     if (owned_) ::close(fd_);
   }
   size_t read(char* dst, size_t n) override {
+    if (limit_ >= 0) n = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), std::max<int64_t>(0, limit_ - raw_)));
+    if (n == 0) return 0;
     for (;;) {
       ssize_t r = ::read(fd_, dst, n);
       if (r >= 0) {
@@ -211,6 +214,7 @@ class FdReader : public ByteReader {
       off_t here = ::lseek(fd_, 0, SEEK_CUR);
       if (here >= 0) {
         uint64_t k = std::min<uint64_t>(n, static_cast<uint64_t>(std::max<off_t>(0, st.st_size - here)));
+        if (limit_ >= 0) k = std::min<uint64_t>(k, static_cast<uint64_t>(std::max<int64_t>(0, limit_ - raw_)));
         ::lseek(fd_, static_cast<off_t>(k), SEEK_CUR);
         raw_ += static_cast<int64_t>(k);
         return k;
@@ -224,6 +228,7 @@ class FdReader : public ByteReader {
   std::string name_;
   bool owned_;
   int64_t raw_ = 0;
+  int64_t limit_ = -1;
 };
 
 // Reads the first bytes of a stream and then replays them: lets us sniff gzip magic
@@ -324,7 +329,7 @@ std::unique_ptr<ByteReader> open_input(const InputFile& in) {
     int fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(concat("cannot open: ", std::strerror(errno))).at(in.display);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    r = std::make_unique<FdReader>(fd, in.display, true);
+    r = std::make_unique<FdReader>(fd, in.display, true, in.limit);
   }
   std::string head(2, '\0');
   size_t got = 0;

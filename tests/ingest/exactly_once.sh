@@ -124,4 +124,43 @@ cat c.bkc >>c.bkc.more && cat c.bkc.more >>c.bkc
 check "grown chunk file: status" 1 $?
 check "grown chunk file: message" 1 "$(grep -c 'c.bkc: grew since it was ingested, and it is not line-based' err.txt)"
 check "grown chunk file: rows" 30 "$(rows ds4)"
+
+# 11. A gzip file that grew by an appended member: read on from the next line.
+mkdir gz
+printf '{"x":1}\n{"x":2}\n' | gzip >gz/a.ndjson.gz
+"$INGEST" gz/ -d ds5 2>err.txt
+printf '{"x":3}\n' | gzip >>gz/a.ndjson.gz
+"$INGEST" gz/ -d ds5 2>err.txt
+check "grown gzip: status" 0 $?
+check "grown gzip: note" 1 "$(grep -c 'a.ndjson.gz: grew by .* reading on from line 3' err.txt)"
+check "grown gzip: rows" "1 2 3" "$("$CAT" ds5 | sed 's/{"x":\(.*\)}/\1/' | sort -n | tr '\n' ' ' | sed 's/ $//')"
+
+# 12. An empty file, ingested, that then gets records (logrotate's new file): read on.
+mkdir empty
+: >empty/a.log
+"$INGEST" empty/ -d ds6 -I ndjson 2>err.txt
+check "empty then grown: first status" 0 $?
+echo '{"x":1}' >>empty/a.log
+"$INGEST" empty/ -d ds6 -I ndjson 2>err.txt
+check "empty then grown: status" 0 $?
+check "empty then grown: rows" 1 "$(rows ds6)"
+
+# 13. A grown file named twice in one run (itself and its directory): read once.
+mkdir tw
+echo '{"x":1}' >tw/a.ndjson
+"$INGEST" tw/a.ndjson -d ds7 2>err.txt
+echo '{"x":2}' >>tw/a.ndjson
+"$INGEST" tw/a.ndjson tw/ -d ds7 2>err.txt
+check "grown twice named: status" 0 $?
+check "grown twice named: rows" 2 "$(rows ds7)"
+check "grown twice named: note" 1 "$(grep -c 'named twice; read once' err.txt)"
+
+# 14. A dataset inside an input directory is not read as input (its own chunks again).
+mkdir -p data
+gen f 0 3 >data/a.ndjson
+"$INGEST" data/ -d data/raw 2>err.txt
+"$INGEST" data/ -d data/raw 2>err.txt
+check "own dataset: status" 0 $?
+check "own dataset: rows" 3 "$(rows data/raw)"
+check "own dataset: note" 1 "$(grep -c 'left out 1 file of the dataset data/raw itself' err.txt)"
 finish

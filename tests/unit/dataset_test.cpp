@@ -455,8 +455,8 @@ TEST_CASE("Writer: taking the lock deletes orphans, and only them") {
   spit(dir + "/part-000002.bkc", "renamed, never committed");
   spit(dir + "/.part-Ab12Cd.tmp", "half written");
   spit(dir + "/.manifest-Zz99Yy.tmp", "{");
-  spit(dir + "/bucket=1/part-000007.bkc", "renamed, never committed");
   // Not a writer's: kept.
+  spit(dir + "/bucket=1/part-000007.bkc", "a subdirectory: the user's");
   spit(dir + "/notes.txt", "mine");
   spit(dir + "/part-3.csv", "mine");
   spit(dir + "/_meta/part-000009.bkc", "metadata");
@@ -468,7 +468,7 @@ TEST_CASE("Writer: taking the lock deletes orphans, and only them") {
   spit(tmp / "elsewhere/part-000005.bkc", "behind a symlink");
 
   CHECK(find_orphans(dir, load_manifest(dir)) ==
-        Strings{".manifest-Zz99Yy.tmp", ".part-Ab12Cd.tmp", "bucket=1/part-000007.bkc", "part-000002.bkc"});
+        Strings{".manifest-Zz99Yy.tmp", ".part-Ab12Cd.tmp", "part-000002.bkc"});
   // Readers never see them.
   CHECK(read_all(dir) == "{\"n\":1}\n");
   {
@@ -476,7 +476,7 @@ TEST_CASE("Writer: taking the lock deletes orphans, and only them") {
     CHECK(find_orphans(dir, w.manifest()).empty());
   }
   CHECK(tree(dir) == Strings{".git/part-000009.bkc", ".part-000001.bkc.tmp-Qq11Ww", "_lock", "_manifest.json",
-                             "_meta/part-000009.bkc", "link", "nested/_manifest.json", "nested/part-000001.bkc",
+                             "_meta/part-000009.bkc", "bucket=1/part-000007.bkc", "link", "nested/_manifest.json", "nested/part-000001.bkc",
                              "notes.txt", "part-000001.bkc", "part-3.csv"});
   CHECK(fs::exists(tmp / "elsewhere/part-000005.bkc"));
 }

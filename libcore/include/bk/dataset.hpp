@@ -71,10 +71,10 @@ bool is_dataset(const std::string& dir);
 // Throws bk::Error (Kind::Data) unless `name` is a relative path that stays inside
 // the dataset: not empty, no leading '/', no empty, "." or ".." components, no NUL.
 void check_entry_name(const std::string& name);
-// Files in `dir` that are no part of the dataset and that a writer made: part-*.bkc
-// files the manifest does not list and the writer's temporary files (.part-*.tmp,
-// .manifest-*.tmp), at the top and in subdirectories (except names starting with '_'
-// or '.', symlinks, and nested datasets). Relative names with '/', sorted.
+// Files at the top of `dir` that are no part of the dataset and that a writer made:
+// part-*.bkc files the manifest does not list and the writer's temporary files
+// (.part-*.tmp, .manifest-*.tmp); sorted. A writer makes nothing in subdirectories, so
+// files there are left alone whatever their names.
 std::vector<std::string> find_orphans(const std::string& dir, const Manifest& m);
 
 // "xxh3-128:<32 lowercase hex digits>" of the first `limit` bytes of a file (-1: all).

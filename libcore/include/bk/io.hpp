@@ -19,6 +19,7 @@ struct InputFile {
   std::string entry{};
   bool missing = false;  // listed by the manifest but not there (ExpandOptions::keep_missing)
   int64_t skip_lines = 0;  // lines read by an earlier run (header included): readers go on after them
+  int64_t limit = -1;      // read no more than this many (raw) bytes: the size a dataset run saw; -1 all
 };
 
 struct ExpandOptions {
