@@ -7,25 +7,27 @@ source "$(dirname "$0")/lib.sh"
 rec() { printf '{"device":"m-%d","ts":"2026-03-01T00:%02d:%02dZ","value":%d}\n' $(($1 % 5)) $(($1 / 60 % 60)) $(($1 % 60)) "$1"; }
 
 # 1. --roll 1s, 60 records over about 3 s, the writer keeping the pipe open; then SIGTERM.
+# (Section 5 checks that SIGTERM commits records no timed commit took, with --roll 1h.)
 mkfifo pipe
 "$INGEST" -d ds --time ts --roll 1s --stats stats.json <pipe 2>err.txt &
 ing=$!
 exec 3>pipe
 start=$(date +%s%N)
-seen_at_1500=-1 seen_at_2500=-1
+seen_at_1800=-1 seen_at_2800=-1
 for ((i = 0; i < 60; i++)); do
   rec "$i" >&3
   sleep 0.05
   ms=$((($(date +%s%N) - start) / 1000000))
-  if [ "$seen_at_1500" -lt 0 ] && [ "$ms" -ge 1500 ]; then seen_at_1500=$(files ds 2>/dev/null || echo 0); fi
-  if [ "$seen_at_2500" -lt 0 ] && [ "$ms" -ge 2500 ]; then seen_at_2500=$(files ds 2>/dev/null || echo 0); fi
+  if [ "$seen_at_1800" -lt 0 ] && [ "$ms" -ge 1800 ]; then seen_at_1800=$(files ds 2>/dev/null || echo 0); fi
+  if [ "$seen_at_2800" -lt 0 ] && [ "$ms" -ge 2800 ]; then seen_at_2800=$(files ds 2>/dev/null || echo 0); fi
 done
-[ "$seen_at_1500" -ge 1 ] && pass || fail "no chunk committed 1.5 s into the stream ($seen_at_1500)"
-[ "$seen_at_2500" -ge 2 ] && pass || fail "fewer than 2 chunks 2.5 s into the stream ($seen_at_2500)"
+# Commits fall due 1 s and 2 s after bk-ingest starts (a little after `start`; more
+# under load or sanitizers): checked with 0.8 s to spare.
+[ "$seen_at_1800" -ge 1 ] && pass || fail "no chunk committed 1.8 s into the stream ($seen_at_1800)"
+[ "$seen_at_2800" -ge 2 ] && pass || fail "fewer than 2 chunks 2.8 s into the stream ($seen_at_2800)"
 rows_before_term=$(rows ds)
-[ "$rows_before_term" -gt 0 ] && [ "$rows_before_term" -lt 60 ] && pass ||
-  fail "before SIGTERM: expected some but not all records committed, got $rows_before_term"
-sleep 0.3  # let it read what is in the pipe
+[ "$rows_before_term" -gt 0 ] && pass || fail "before SIGTERM: no record committed"
+sleep 1  # let it read what is in the pipe (generously: sanitizers, a loaded machine)
 kill -TERM "$ing"
 wait "$ing"
 check "SIGTERM: exit status" 0 $?
@@ -86,7 +88,7 @@ for mode in rejects plain; do
   pid=$!
   exec 5>pipe5
   rec 1 >&5; rec 2 >&5; printf '{"device":"m-1","ts":"2026-03-01T00:' >&5
-  sleep 0.5
+  sleep 1  # let it read them (generously: sanitizers, a loaded machine)
   kill -TERM "$pid"
   wait "$pid"
   status=$?
