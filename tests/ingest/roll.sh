@@ -58,7 +58,8 @@ mkfifo pipe2
 first=$!
 exec 4>pipe2
 rec 1 >&4
-sleep 0.5
+# The writer holds the lock once it has written its pid into it.
+for ((i = 0; i < 100; i++)); do [ -s ds4/_lock ] && break; sleep 0.1; done
 echo '{"a":1}' | "$INGEST" -d ds4 --no-wait 2>err4.txt
 check "no-wait: status" 1 $?
 check "no-wait: message" 1 "$(grep -c 'ds4 is being written by another process' err4.txt)"
