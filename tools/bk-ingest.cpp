@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
       ->type_name("a,b");
   app.add_option("--rejects", o.rejects, "Set bad records aside in FILE as NDJSON {source, line, reason, raw} and go on")
       ->type_name("FILE");
-  app.add_option("--max-rejects", max_rejects, "With --rejects: fail (nothing committed) past N bad records, or P% of those read")
+  app.add_option("--max-rejects", max_rejects, "With --rejects: fail past N bad records, or P% of those read (nothing committed; with --roll, nothing more)")
       ->type_name("N|P%");
   app.add_option("--stats", o.stats, "Write the run's counts (read = written + rejected + deduplicated + filtered) as JSON to FILE")
       ->type_name("FILE");

@@ -591,7 +591,8 @@ void Writer::commit() {
     if (next.files.back().committed_at.empty()) next.files.back().committed_at = now;
   }
   next.next_part += static_cast<int64_t>(pending_.size());
-  for (const auto& in : pending_inputs_) {
+  for (auto in : pending_inputs_) {
+    if (in.ingested_at.empty()) in.ingested_at = now;
     auto same = [&](const LedgerEntry& x) { return x.path == in.path; };
     auto e = std::find_if(next.ledger.begin(), next.ledger.end(), same);
     if (e != next.ledger.end()) *e = in;

@@ -225,10 +225,10 @@ void convert_column(Column& c, const std::string& field, Type to, const TypeCont
           d = c.floats[i];
           if (d == std::floor(d) && std::fabs(d) < 9.2e18) put_int(static_cast<int64_t>(d));
           else bad(i, concat(shown(c, i), " is not an integer")), put_null();
-        } else if (c.type == Type::String && parse_number(c.str(i), v, d) == NumberKind::Int) {
+        } else if (NumberKind kind = c.type == Type::String ? parse_number(c.str(i), v, d) : NumberKind::None;
+                   kind == NumberKind::Int) {
           put_int(v);
-        } else if (c.type == Type::String && parse_number(c.str(i), v, d) == NumberKind::Float && d == std::floor(d) &&
-                   std::fabs(d) < 9.2e18) {
+        } else if (kind == NumberKind::Float && d == std::floor(d) && std::fabs(d) < 9.2e18) {
           put_int(static_cast<int64_t>(d));  // 4.0, as from a float column; and an integer a mixed block read as "1.0"
         } else {
           bad(i, concat(shown(c, i), " is not ", what)), put_null();
@@ -381,6 +381,14 @@ std::string row_ndjson(const Batch& b, int64_t row) {
 
 // ---- the transform -----------------------------------------------------------------
 
+// A name missing from an input's first block: most likely a typo when a field a
+// typo away is there; otherwise the field is just absent (null) here.
+void typo_check(const Batch& b, const std::string& name, const std::string& flag) {
+  std::string best = likely_typo_of(name, b.names);
+  if (!best.empty())
+    throw Error::usage(concat(flag, ": no field '", name, "' in ", b.source), concat("did you mean '", best, "'?"));
+}
+
 class Transform {
  public:
   Transform(const IngestOptions& o, std::shared_ptr<const TimeZone> tz) : o_(o), tz_(std::move(tz)) {
@@ -520,14 +528,6 @@ class Transform {
     return false;
   }
 
-  // A name missing from an input's first block: most likely a typo when a field a
-  // typo away is there; otherwise the field is just absent (null) here.
-  static void typo_check(const Batch& b, const std::string& name, const std::string& flag) {
-    std::string best = likely_typo_of(name, b.names);
-    if (!best.empty())
-      throw Error::usage(concat(flag, ": no field '", name, "' in ", b.source), concat("did you mean '", best, "'?"));
-  }
-
   const IngestOptions& o_;
   std::shared_ptr<const TimeZone> tz_;
   Schema schema_;
@@ -564,6 +564,13 @@ class Sink {
   std::atomic<int64_t> read{0}, filtered{0};
   std::optional<int64_t> min_time, max_time;
   std::map<std::string, int64_t> lines;  // input display name -> last line read
+
+  // Parallel: the transform of one block, counting the records read (rejects of the
+  // reader included) and those --where dropped.
+  void map(const Transform& t, Batch& b, const RawBlock& raw) {
+    read += b.rows + static_cast<int64_t>(b.rejects.size());
+    filtered += t.map(b, raw);
+  }
 
   void ordered(Batch& b) {
     int64_t last = b.first_line - 1 + b.line_count;
@@ -653,11 +660,7 @@ class Sink {
     std::vector<int64_t> cols;
     for (const auto& name : o_.dedup) {
       int64_t k = b.find(name);
-      if (k < 0 && b.first_block) {
-        std::string best = likely_typo_of(name, b.names);
-        if (!best.empty())
-          throw Error::usage(concat("--dedup: no field '", name, "' in ", b.source), concat("did you mean '", best, "'?"));
-      }
+      if (k < 0 && b.first_block) typo_check(b, name, "--dedup");
       cols.push_back(k);
     }
     std::vector<uint8_t> keep(b.rows, 1);
@@ -738,14 +741,6 @@ class SchemaCollector : public Writer {
   Schema& s_;
 };
 
-std::string now_rfc3339() {
-  auto now = std::chrono::system_clock::now();
-  int64_t us = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() * kMicrosPerSecond;
-  std::string s;
-  append_timestamp(s, us);
-  return s;
-}
-
 std::chrono::steady_clock::time_point g_started;  // when run_ingest began
 
 // --stats: the counts, what the mode adds, the bytes read, and the run's wall time
@@ -771,8 +766,7 @@ void ingest_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const I
   ropts.strings = true;     // CSV/TSV: the transform types each column from its text
   PipelineSpec spec;
   spec.map = [&](Batch& b, const RawBlock& raw) {
-    sink.read += b.rows + static_cast<int64_t>(b.rejects.size());
-    sink.filtered += t.map(b, raw);
+    sink.map(t, b, raw);
   };
   spec.ordered = [&](Batch& b) { sink.ordered(b); };
   int64_t before = ctx.counters.rows_out;
@@ -990,15 +984,12 @@ void run_dataset(Context& ctx, const IngestOptions& o, const Transform& t) {
       e.max_time = sink.max_time;
       for (size_t k = 0; k < plan.inputs.size(); ++k)
         e.inputs.push_back(plan.ledger[k].path.empty() ? "<stdin>" : plan.ledger[k].path);
-      e.committed_at = now_rfc3339();
       ds.add_chunk(tmp, e);
     }
-    std::string at = now_rfc3339();
     for (size_t k = 0; k < plan.inputs.size(); ++k) {
       auto& e = plan.ledger[k];
       if (e.path.empty()) continue;
       e.lines = sink.lines[plan.inputs[k].display];
-      e.ingested_at = at;
       ds.add_input(e);
     }
     if (!t.time_field().empty()) ds.set_time_field(t.time_field());
@@ -1054,12 +1045,10 @@ void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
     ctx.counters.rows_in += b.rows;
     b.first_block = first;
     first = false;
-    sink.read += b.rows + static_cast<int64_t>(b.rejects.size());
-    sink.filtered += t.map(b, raw);
-    b.first_line = next_line;
-    next_line += b.line_count;
-    for (auto& r : b.rejects)
-      if (r.line > 0) r.line += b.first_line - 1;
+    sink.map(t, b, raw);
+    number_lines(b, next_line);
+    sink.min_time.reset();  // the time range of this chunk
+    sink.max_time.reset();
     sink.ordered(b);
     if (b.error) std::rethrow_exception(b.error);
     text.erase(0, n);
@@ -1080,15 +1069,8 @@ void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
       dataset::ChunkEntry e;
       e.rows = b.rows;
       e.inputs = {"<stdin>"};
-      e.committed_at = now_rfc3339();
-      if (b.time_field >= 0) {
-        const Column& c = b.columns[b.time_field];
-        for (int64_t i = 0; i < b.rows; ++i) {
-          if (c.is_null(i)) continue;
-          if (!e.min_time || c.ints[i] < *e.min_time) e.min_time = c.ints[i];
-          if (!e.max_time || c.ints[i] > *e.max_time) e.max_time = c.ints[i];
-        }
-      }
+      e.min_time = sink.min_time;  // of this chunk: reset before it
+      e.max_time = sink.max_time;
       sink.counts.written += b.rows;
       ctx.counters.rows_out += b.rows;
       ds.add_chunk(tmp, e);

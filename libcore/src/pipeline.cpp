@@ -49,6 +49,14 @@ class WorkPool {
 
 }  // namespace
 
+void number_lines(Batch& b, int64_t& next_line) {
+  if (b.first_block) next_line = 1;
+  b.first_line = next_line;
+  next_line += b.line_count;
+  for (auto& r : b.rejects)
+    if (r.line > 0) r.line += b.first_line - 1;
+}
+
 void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const ReadOptions& ropts,
                   const PipelineSpec& spec, Writer& writer) {
   int64_t total = 0;
@@ -122,11 +130,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
     try {
       if (w->error) std::rethrow_exception(w->error);
       Batch& b = w->batch;
-      if (b.first_block) next_line = 1;
-      b.first_line = next_line;
-      next_line += b.line_count;
-      for (auto& r : b.rejects)
-        if (r.line > 0) r.line += b.first_line - 1;
+      number_lines(b, next_line);
       if (spec.ordered) spec.ordered(b);
       // A bad record past the row limit is never reached: drop its error.
       if (b.error && spec.limit >= 0 && rows_kept + b.rows >= spec.limit) b.error = nullptr;

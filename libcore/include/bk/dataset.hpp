@@ -108,7 +108,8 @@ class Writer {
   // fills name (the next part-NNNNNN.bkc), bytes and checksum, fsyncs the file, then
   // adds the entry. An empty committed_at is filled in by commit().
   void add_chunk(const std::string& tmp_path, ChunkEntry entry);
-  // Adds (or, for a path already in the ledger, replaces) a ledger entry.
+  // Adds (or, for a path already in the ledger, replaces) a ledger entry. An empty
+  // ingested_at is filled in by commit().
   void add_input(LedgerEntry entry);
   void set_time_field(const std::string& name);
   // Makes everything added since the last commit durable and visible atomically

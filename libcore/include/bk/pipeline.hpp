@@ -50,6 +50,11 @@ struct PipelineSpec {
   int64_t limit = -1;               // keep at most this many rows (--head)
 };
 
+// Stage 3's line numbering, for one batch in input order: the batch's lines follow
+// `next_line` (restarting at 1 with the first block of an input), and its rejects'
+// block-relative lines become file lines. Advances next_line past the batch.
+void number_lines(Batch& b, int64_t& next_line);
+
 void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const ReadOptions& ropts,
                   const PipelineSpec& spec, Writer& writer);
 
