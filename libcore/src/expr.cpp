@@ -141,11 +141,11 @@ bool ident_char(char c) { return ident_start(c) || std::isdigit(static_cast<unsi
 
 class Lexer {
  public:
-  Lexer(const std::string& text, const std::string& flag) : s_(text), flag_(flag) {}
+  Lexer(const std::string& text, const std::string& flag, size_t start = 0) : s_(text), flag_(flag), start_(start) {}
 
   std::vector<Token> run() {
     std::vector<Token> out;
-    size_t i = 0;
+    size_t i = start_;
     while (true) {
       while (i < s_.size() && std::isspace(static_cast<unsigned char>(s_[i]))) ++i;
       Token t;
@@ -329,6 +329,7 @@ class Lexer {
 
   const std::string& s_;
   const std::string& flag_;
+  size_t start_;
 };
 
 // ---- parser ---------------------------------------------------------------------
@@ -342,8 +343,8 @@ bool is_keyword(const Token& t, const char* kw) {
 
 class Parser {
  public:
-  Parser(const std::string& text, const std::string& flag, std::vector<Token> toks)
-      : text_(text), flag_(flag), toks_(std::move(toks)) {}
+  Parser(const std::string& text, const std::string& flag, std::vector<Token> toks, bool aggregates)
+      : text_(text), flag_(flag), toks_(std::move(toks)), aggregates_(aggregates) {}
 
   std::unique_ptr<ExprNode> parse() {
     if (peek().kind == Tok::End) fail(peek(), "empty expression", "write a condition such as value > 0");
@@ -555,8 +556,15 @@ class Parser {
           auto n = node(NodeKind::Call, t.pos, t.pos + t.len, t.text);
           std::transform(n->name.begin(), n->name.end(), n->name.begin(),
                          [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-          if (!is_function(n->name))
-            fail(t, concat("unknown function '", t.text, "'"), "see man 7 bk-expr for the functions");
+          if (is_aggregate_function(n->name)) {
+            if (!aggregates_)
+              fail(t, concat("the aggregate function ", n->name, "() cannot be used here"),
+                   "aggregates go in bk-aggregate's -a/--agg or --having; --where filters records before grouping");
+          } else if (!is_function(n->name)) {
+            fail(t, concat("unknown function '", t.text, "'"),
+                 aggregates_ ? "see man 7 bk-expr for the functions, man bk-aggregate for the aggregates"
+                             : "see man 7 bk-expr for the functions");
+          }
           if (peek().kind != Tok::RParen) {
             for (;;) {
               n->args.push_back(parse_or());
@@ -583,6 +591,7 @@ class Parser {
   const std::string& flag_;
   std::vector<Token> toks_;
   size_t at_ = 0;
+  bool aggregates_;
 };
 
 // ---- evaluation -----------------------------------------------------------------
@@ -865,9 +874,23 @@ Expr Expr::parse(std::string_view text, std::string flag, ExprOptions opts) {
   e.text_ = std::string(text);
   e.flag_ = std::move(flag);
   e.opts_ = std::move(opts);
-  Lexer lex(e.text_, e.flag_);
-  Parser parser(e.text_, e.flag_, lex.run());
-  e.root_ = parser.parse();
+  e.root_ = parse_tree(e.text_, e.flag_, false);
+  return e;
+}
+
+std::unique_ptr<ExprNode> parse_tree(const std::string& text, const std::string& flag, bool aggregates,
+                                     size_t start) {
+  Lexer lex(text, flag, start);
+  Parser parser(text, flag, lex.run(), aggregates);
+  return parser.parse();
+}
+
+Expr make_expr(std::string text, std::string flag, ExprOptions opts, std::unique_ptr<ExprNode> root) {
+  Expr e;
+  e.text_ = std::move(text);
+  e.flag_ = std::move(flag);
+  e.opts_ = std::move(opts);
+  e.root_ = std::move(root);
   return e;
 }
 
@@ -901,9 +924,9 @@ std::vector<uint8_t> Expr::eval_filter(const Batch& b) const {
   return keep;
 }
 
-Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions opts) {
+bool split_assignment(const std::string& text, const std::string& flag, std::string& name, size_t& rhs) {
   // The first '=' that is not part of ==, !=, <=, >= and not inside quotes.
-  size_t eq = std::string_view::npos;
+  size_t eq = std::string::npos;
   char quote = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
@@ -921,11 +944,8 @@ Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions
       break;
     }
   }
-  std::string whole(text);
-  if (eq == std::string_view::npos)
-    throw Error::usage(concat(flag, ": expected NAME = EXPRESSION"), "for example: kwh = value / 1000")
-        .detail(caret_lines(whole, whole.size(), 1));
-  std::string name(text.substr(0, eq));
+  if (eq == std::string::npos) return false;
+  name = text.substr(0, eq);
   size_t a = name.find_first_not_of(" \t"), z = name.find_last_not_of(" \t");
   name = a == std::string::npos ? "" : name.substr(a, z - a + 1);
   if (name.size() >= 2 && name.front() == '`' && name.back() == '`') {
@@ -939,10 +959,20 @@ Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions
   }
   if (name.empty())
     throw Error::usage(concat(flag, ": the field name before = is missing"), "for example: kwh = value / 1000")
-        .detail(caret_lines(whole, 0, eq + 1));
-  std::string_view rhs = text.substr(eq + 1);
-  while (!rhs.empty() && (rhs.front() == ' ' || rhs.front() == '\t')) rhs.remove_prefix(1);
-  return Assignment{name, Expr::parse(rhs, std::move(flag), std::move(opts))};
+        .detail(caret_lines(text, 0, eq + 1));
+  rhs = eq + 1;
+  return true;
+}
+
+Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions opts) {
+  std::string whole(text), name;
+  size_t rhs = 0;
+  if (!split_assignment(whole, flag, name, rhs))
+    throw Error::usage(concat(flag, ": expected NAME = EXPRESSION"), "for example: kwh = value / 1000")
+        .detail(caret_lines(whole, whole.size(), 1));
+  std::string_view expr = text.substr(rhs);
+  while (!expr.empty() && (expr.front() == ' ' || expr.front() == '\t')) expr.remove_prefix(1);
+  return Assignment{name, Expr::parse(expr, std::move(flag), std::move(opts))};
 }
 
 void filter_rows(Batch& b, const std::vector<uint8_t>& keep) {

@@ -96,6 +96,19 @@ std::string caret_lines(const std::string& text, size_t pos, size_t len);
 
 Vec eval_node(const ExprNode& node, const EvalCtx& ctx);
 
+// Parsing to a bare tree. With `aggregates`, calls of aggregate functions (sum, count…;
+// is_aggregate_function) are Call nodes like any other, for bk-aggregate to take apart;
+// without it they are an error that says where aggregates belong.
+// Parsing starts at `start` (an assignment's right-hand side), carets point into `text`.
+std::unique_ptr<ExprNode> parse_tree(const std::string& text, const std::string& flag, bool aggregates,
+                                     size_t start = 0);
+// "name = EXPR": the name (unquoted) and where EXPR starts; false when there is no lone '='.
+bool split_assignment(const std::string& text, const std::string& flag, std::string& name, size_t& rhs);
+// An Expr over a tree whose positions refer to `text`.
+Expr make_expr(std::string text, std::string flag, ExprOptions opts, std::unique_ptr<ExprNode> root);
+// The names of bk-aggregate's functions (aggregate_spec.cpp).
+bool is_aggregate_function(std::string_view name);
+
 // Function calls (expr_functions.cpp).
 Vec eval_call(const ExprNode& node, std::vector<Vec>& args, const EvalCtx& ctx);
 bool is_function(std::string_view name);

@@ -65,6 +65,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
 
   const int64_t block_bytes = ctx.block_bytes > 0 ? ctx.block_bytes : writer.preferred_block_bytes();
   size_t next_input = 0;
+  int64_t next_seq = 0;
   std::unique_ptr<BlockReader> reader;
   int64_t bytes_before = 0;  // raw bytes of the inputs already finished
   std::atomic<bool> stop_reading{false};  // stage 1 reads no further
@@ -96,7 +97,10 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
         }
         bool got = reader->next(w->raw);
         ctx.counters.bytes_read = bytes_before + reader->raw_bytes();
-        if (got) break;
+        if (got) {
+          w->raw.seq = next_seq++;
+          break;
+        }
         bytes_before += reader->raw_bytes();
         reader.reset();
       }
@@ -112,6 +116,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
     try {
       w->batch = parse_block(w->raw);
       w->batch.first_block = w->raw.first_in_file;
+      w->batch.seq = w->raw.seq;
       ctx.counters.rows_in += w->batch.rows;
       if (spec.map) spec.map(w->batch, w->raw);
     } catch (...) {

@@ -118,6 +118,7 @@ struct Batch {
   // Where the rows came from, for messages.
   std::string source;
   bool first_block = false; // the first block of its input
+  int64_t seq = 0;          // the block's number in the run (input order across all inputs)
   int64_t first_line = 1;   // line of the first row in `source`
   int64_t line_count = 0;   // lines the block spanned (to number the next block)
   std::vector<int64_t> lines;  // optional: the line of each row, relative to first_line

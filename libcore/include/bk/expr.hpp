@@ -19,6 +19,7 @@ namespace bk {
 
 class TimeZone;
 struct ExprNode;
+class Expr;
 
 struct ExprOptions {
   std::shared_ptr<const TimeZone> tz;  // calendar functions' zone; null: UTC
@@ -46,6 +47,7 @@ class Expr {
   const std::string& text() const { return text_; }
 
  private:
+  friend Expr make_expr(std::string text, std::string flag, ExprOptions opts, std::unique_ptr<ExprNode> root);
   Expr() = default;
   std::string text_, flag_;
   ExprOptions opts_;

@@ -73,6 +73,7 @@ struct RawBlock {
   std::string frame;
   int64_t block_no = 0;
   uint64_t block_offset = 0;
+  int64_t seq = 0;  // the block's number in the run (0, 1, …), set by the pipeline
 };
 
 class BlockReader {
