@@ -54,7 +54,12 @@ class Table {
     return std::string_view(keys.data() + a, key_end[g] - a);
   }
 
+  // Lookups of a batch prefetch twice ahead: the slot, then the key it points to.
   void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+  void prefetch_key(uint64_t h) const {
+    const Slot& s = slots_[h & (slots_.size() - 1)];
+    if (s.gid1 && s.hash == h) __builtin_prefetch(keys.data() + s.offset);
+  }
 
   uint32_t find_or_add(uint64_t h, std::string_view k) {
     size_t mask = slots_.size() - 1;
@@ -64,13 +69,16 @@ class Table {
         uint32_t g = groups();
         s.hash = h;
         s.gid1 = g + 1;
+        s.offset = keys.size();
+        s.len = static_cast<uint32_t>(k.size());
         hashes.push_back(h);
         keys.append(k);
         key_end.push_back(keys.size());
         if (hashes.size() * 2 > slots_.size()) grow();
         return g;
       }
-      if (s.hash == h && key(s.gid1 - 1) == k) return s.gid1 - 1;
+      if (s.hash == h && s.len == k.size() && std::memcmp(keys.data() + s.offset, k.data(), k.size()) == 0)
+        return s.gid1 - 1;
     }
   }
 
@@ -87,7 +95,9 @@ class Table {
  private:
   struct Slot {
     uint64_t hash = 0;
-    uint32_t gid1 = 0;  // group id + 1; 0: empty
+    uint64_t offset = 0;  // of the key in `keys`
+    uint32_t len = 0;     // of the key
+    uint32_t gid1 = 0;    // group id + 1; 0: empty
   };
   void grow() {
     std::vector<Slot> old(slots_.size() * 2);
@@ -284,8 +294,8 @@ class Engine {
         std::string types;
         for (Type t : {Type::Bool, Type::Int64, Type::Float64, Type::Timestamp, Type::String, Type::Json})
           if (has_type(mask, t)) types += concat(types.empty() ? "" : ", ", type_name(t));
-        throw Error(concat(a.canon, " has values of different kinds (", types, ") by ", b.source,
-                           ", so min and max cannot compare them"),
+        throw Error(concat(a.canon, " has values of different kinds by here (", types,
+                           "), which min and max cannot compare"),
                     concat("convert them to one type, e.g. max(to_float(", a.canon, ")) or max(to_string(", a.canon, "))"))
             .at(b.source);
       }
@@ -310,9 +320,10 @@ class Engine {
       t.find_or_add(h, "");
       t.resize_states();
     }
-    // Sorted by key: the first 16 bytes as numbers, the rest (rarely) as bytes.
+    auto tq0 = std::chrono::steady_clock::now();
+    // Sorted by key: the first 24 bytes as numbers, the rest (rarely) as bytes.
     struct Sortable {
-      uint64_t p0, p1;
+      uint64_t p0, p1, p2;
       Ref ref;
     };
     std::vector<Sortable> sortable;
@@ -320,17 +331,19 @@ class Engine {
     for (uint32_t p = 0; p < parts_.size(); ++p)
       for (uint32_t g = 0; g < parts_[p]->groups(); ++g) {
         std::string_view k = parts_[p]->key(g);
-        unsigned char b[16] = {0};
-        std::memcpy(b, k.data(), std::min<size_t>(16, k.size()));
-        uint64_t p0 = 0, p1 = 0;
-        for (int i = 0; i < 8; ++i) p0 = (p0 << 8) | b[i], p1 = (p1 << 8) | b[8 + i];
-        sortable.push_back({p0, p1, {p, g}});
+        unsigned char b[24] = {0};
+        std::memcpy(b, k.data(), std::min<size_t>(24, k.size()));
+        uint64_t p0 = 0, p1 = 0, p2 = 0;
+        for (int i = 0; i < 8; ++i) p0 = (p0 << 8) | b[i], p1 = (p1 << 8) | b[8 + i], p2 = (p2 << 8) | b[16 + i];
+        sortable.push_back({p0, p1, p2, {p, g}});
       }
     oneapi::tbb::parallel_sort(sortable.begin(), sortable.end(), [&](const Sortable& a, const Sortable& b) {
       if (a.p0 != b.p0) return a.p0 < b.p0;
       if (a.p1 != b.p1) return a.p1 < b.p1;
+      if (a.p2 != b.p2) return a.p2 < b.p2;
       return parts_[a.ref.part]->key(a.ref.gid) < parts_[b.ref.part]->key(b.ref.gid);
     });
+    auto tq1 = std::chrono::steady_clock::now();
     std::vector<Ref> order(sortable.size());
     for (size_t i = 0; i < sortable.size(); ++i) order[i] = sortable[i].ref;
     sortable = {};
@@ -373,7 +386,20 @@ class Engine {
             finish(call, *parts_[order[i].part]->states[call.state], order[i].gid, col);
           b.add_column(call.hidden, std::move(col));
         }
-        for (const auto& out : spec_.outputs) b.add_column(out.name, out.expr.eval(b));
+        // Expressions first; then outputs that are one aggregate alone take its column
+        // (a copy when another output or --having reads it too).
+        std::vector<Column> outs(spec_.outputs.size());
+        for (size_t o = 0; o < outs.size(); ++o)
+          if (spec_.outputs[o].hidden.empty()) outs[o] = spec_.outputs[o].expr.eval(b);
+        for (size_t o = 0; o < outs.size(); ++o) {
+          const std::string& h = spec_.outputs[o].hidden;
+          if (h.empty()) continue;
+          bool shared = spec_.having.has_value();
+          for (size_t p = o + 1; p < outs.size(); ++p) shared |= spec_.outputs[p].hidden == h;
+          int64_t k = b.find(h);
+          outs[o] = shared ? b.columns[k] : std::move(b.columns[k]);
+        }
+        for (size_t o = 0; o < outs.size(); ++o) b.add_column(spec_.outputs[o].name, std::move(outs[o]));
         if (spec_.having) filter_rows(b, spec_.having->eval_filter(b));
         std::vector<std::string> names;
         for (const auto& key : spec_.keys) names.push_back(key.name);
@@ -385,6 +411,7 @@ class Engine {
     });
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
+    auto tq2 = std::chrono::steady_clock::now();
     for (auto& b : batches) writer.prepare(b);
     oneapi::tbb::parallel_for(size_t(0), nbatches, [&](size_t k) {
       try {
@@ -399,6 +426,8 @@ class Engine {
       rows_out += batches[k].rows;
     }
     writer.finish();
+    auto tq3 = std::chrono::steady_clock::now();
+    if (getenv("BK_AGG_TIMING")) fprintf(stderr, "sort %.3f build %.3f encode+emit %.3f\n", std::chrono::duration<double>(tq1-tq0).count(), std::chrono::duration<double>(tq2-tq1).count(), std::chrono::duration<double>(tq3-tq2).count());
   }
 
   int64_t filtered() const { return filtered_; }
@@ -460,7 +489,7 @@ class Engine {
                            near.empty() ? "name the event-time field" : concat("did you mean '", near, "'?"));
       }
       throw Error::usage(concat(why, " needs the event time, and ", b.source, " has no event-time field marked"),
-                         "name it with --time FIELD (or mark it once with bk-ingest --time)");
+                         "name it with --time FIELD, or mark it once with bk-ingest --time");
     }
     const Column& c = b.columns[tc];
     const std::string& name = b.names[tc];
@@ -470,7 +499,7 @@ class Engine {
       auto fail = [&](const std::string& what) {
         b.error = std::make_exception_ptr(
             Error(concat(name, ": ", what, " (", why, " needs each record's event time)"),
-                  concat("filter such records out with --where '", name, " is not null', or fix them"))
+                  concat("fix the record, or leave such records out with --where 'parse_time(", name, ") is not null'"))
                 .at(b.source, line_of(b, i)));
         return false;
       };
@@ -548,7 +577,7 @@ class Engine {
     for (size_t j = 0; j < n; ++j) order[fill[partition_of(keys.hashes[j])]++] = static_cast<uint32_t>(j);
     std::vector<uint32_t> rows(n), gid(n);
     for (size_t j = 0; j < n; ++j) rows[j] = keys.rows[order[j]];
-    constexpr size_t kAhead = 8;
+    constexpr size_t kAhead = 16;
     for (size_t r = 0; r < kPartitions; ++r) {
       size_t p = (r + static_cast<size_t>(seq) * 17) % kPartitions;
       size_t lo = start[p], hi = start[p + 1];
@@ -557,6 +586,7 @@ class Engine {
       oneapi::tbb::spin_mutex::scoped_lock hold(t.lock);
       for (size_t j = lo; j < hi; ++j) {
         if (j + kAhead < hi) t.prefetch(keys.hashes[order[j + kAhead]]);
+        if (j + kAhead / 2 < hi) t.prefetch_key(keys.hashes[order[j + kAhead / 2]]);
         gid[j] = t.find_or_add(keys.hashes[order[j]], keys.key(order[j]));
       }
       t.resize_states();

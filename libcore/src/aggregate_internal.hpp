@@ -70,6 +70,7 @@ struct Item {  // one -a item: a name and an expression over keys and finished a
   std::string name;
   std::string text;  // the expression as written
   Expr expr;
+  std::string hidden;  // the expression is this finished aggregate alone (moved, not evaluated)
 };
 
 struct Window {

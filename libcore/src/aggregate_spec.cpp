@@ -134,6 +134,7 @@ class Compiler {
     // The state: shared by calls of the same kind over the same argument.
     int arg_index = -1;
     std::string canon;
+    size_t apos = argc ? n.args[0]->pos : 0, alen = argc ? n.args[0]->len : 0;
     if (argc >= 1) {
       const ExprNode& a = *n.args[0];
       canon = canonical_text(std::string_view(text).substr(a.pos, a.len));
@@ -148,8 +149,14 @@ class Compiler {
     }
     Kind kind = kind_of(fn);
     if (kind != Kind::Count && kind != Kind::Min && kind != Kind::Max && kind != Kind::First &&
-        kind != Kind::Last && kind != Kind::Distinct && kind != Kind::Hll)
+        kind != Kind::Last && kind != Kind::Distinct && kind != Kind::Hll && !s_.args[arg_index].numeric) {
       s_.args[arg_index].numeric = true;
+      Arg& arg = s_.args[arg_index];  // messages about numbers name this call
+      arg.fn = n.name;
+      arg.text = text;
+      arg.pos = apos;
+      arg.len = alen;
+    }
     if (kind == Kind::First || kind == Kind::Last) s_.needs_time = true;
     int state = -1;
     for (size_t k = 0; k < s_.states.size(); ++k)
@@ -322,7 +329,9 @@ Spec compile(const AggregateOptions& o) {
         fail_at("-a", item, 0, item.size(), concat("the name '", name, "' is used twice"),
                 "give each output its own name: NAME = EXPRESSION");
       visible.push_back(name);
-      s.outputs.push_back(Item{name, named ? trim(item.substr(rhs)) : item, make_expr(item, "-a", s.eopts, std::move(tree))});
+      std::string hidden = tree->kind == NodeKind::Field && tree->name[0] == '\x01' ? tree->name : "";
+      s.outputs.push_back(
+          Item{name, named ? trim(item.substr(rhs)) : item, make_expr(item, "-a", s.eopts, std::move(tree)), hidden});
     }
   }
   if (s.outputs.empty())

@@ -60,23 +60,28 @@ void put_escaped(std::string& out, std::string_view s) {
   }
   out.append(2, '\0');
 }
-bool get_escaped(std::string_view& in, std::string& s) {
-  s.clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '\0') {
-      s += in[i];
-      continue;
-    }
-    if (i + 1 >= in.size()) return false;
-    if (in[i + 1] == '\0') {
-      in.remove_prefix(i + 2);
+// The string at the front of `in` (escapes undone into `s` only when there are any:
+// `view` points into `in` otherwise).
+bool get_escaped(std::string_view& in, std::string& s, std::string_view& view) {
+  for (size_t i = 0;;) {
+    const void* z = std::memchr(in.data() + i, 0, in.size() - i);
+    if (!z) return false;
+    size_t at = static_cast<const char*>(z) - in.data();
+    if (at + 1 >= in.size()) return false;
+    if (in[at + 1] == '\0') {
+      if (s.empty() && i == 0) {
+        view = in.substr(0, at);
+      } else {
+        s.append(in.data() + i, at - i);
+        view = s;
+      }
+      in.remove_prefix(at + 2);
       return true;
     }
-    if (in[i + 1] != '\x01') return false;
-    s += '\0';
-    ++i;
+    if (in[at + 1] != '\x01') return false;
+    s.append(in.data() + i, at - i + 1);  // the NUL itself
+    i = at + 2;
   }
-  return false;
 }
 
 void put_number(std::string& out, double v) {
@@ -163,13 +168,13 @@ bool decode_key_part(std::string_view& in, Type t, Column& out) {
       out.append_timestamp(unorder_int(a));
       return true;
     case kTagString:
-      if (!get_escaped(in, s)) return false;
-      out.append_string(s);
+    case kTagJson: {
+      std::string_view v;
+      if (!get_escaped(in, s, v)) return false;
+      if (tag == kTagString) out.append_string(v);
+      else out.append_json(v);
       return true;
-    case kTagJson:
-      if (!get_escaped(in, s)) return false;
-      out.append_json(s);
-      return true;
+    }
   }
   return false;
 }
@@ -208,6 +213,8 @@ bool get_str(std::string_view& in, std::string& s) {
 inline double num(const Column& c, int64_t i) {
   return c.type == Type::Float64 ? c.floats[i] : static_cast<double>(c.ints[i]);
 }
+
+constexpr int64_t kAhead = 8;  // rows ahead whose state is prefetched
 
 constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 
@@ -336,7 +343,10 @@ class CountStates : public States {
   void resize(uint32_t g) override { n.resize(g, 0); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     if (!arg) {
-      for (int64_t j = 0; j < rows; ++j) ++n[gid[j]];
+      for (int64_t j = 0; j < rows; ++j) {
+        if (j + kAhead < rows) __builtin_prefetch(&n[gid[j + kAhead]]);
+        ++n[gid[j]];
+      }
       return;
     }
     if (arg->type == Type::Null) return;
@@ -383,6 +393,7 @@ class SumStates : public States {
       int k = c.decimals;
       bool have_m = k >= 0 && c.ints.size() == c.floats.size();
       for (int64_t j = 0; j < rows; ++j) {
+        if (j + kAhead < rows) __builtin_prefetch(&s[gid[j + kAhead]]);
         const int64_t i = row[j];
         if (!all && !c.valid.get(i)) continue;
         Sum& t = s[gid[j]];
@@ -512,6 +523,7 @@ class ExtremeStates : public States {
       // The common case, without the general comparison.
       bool f = c.type == Type::Float64;
       for (int64_t j = 0; j < rows; ++j) {
+        if (j + kAhead < rows) __builtin_prefetch(&v[gid[j + kAhead]]);
         const int64_t i = row[j];
         if (!c.valid.get(i)) continue;
         Val& cur = v[gid[j]];

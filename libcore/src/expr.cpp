@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "bk/aggregate.hpp"
 #include "bk/expr.hpp"
 #include "bk/text.hpp"
 #include "bk/time.hpp"
@@ -561,9 +562,16 @@ class Parser {
               fail(t, concat("the aggregate function ", n->name, "() cannot be used here"),
                    "aggregates go in bk-aggregate's -a/--agg or --having; --where filters records before grouping");
           } else if (!is_function(n->name)) {
+            std::vector<std::string> known = function_names();
+            if (aggregates_) {
+              const auto& aggs = aggregate_function_names();
+              known.insert(known.end(), aggs.begin(), aggs.end());
+            }
+            std::string near = likely_typo_of(n->name, known);
             fail(t, concat("unknown function '", t.text, "'"),
-                 aggregates_ ? "see man 7 bk-expr for the functions, man bk-aggregate for the aggregates"
-                             : "see man 7 bk-expr for the functions");
+                 !near.empty() ? concat("did you mean ", near, "()?")
+                 : aggregates_ ? "see man 7 bk-expr for the functions, man bk-aggregate for the aggregates"
+                               : "see man 7 bk-expr for the functions");
           }
           if (peek().kind != Tok::RParen) {
             for (;;) {

@@ -585,6 +585,13 @@ const std::unordered_map<std::string, FnDef>& functions() {
 
 bool is_function(std::string_view name) { return functions().count(std::string(name)) > 0; }
 
+std::vector<std::string> function_names() {
+  std::vector<std::string> v;
+  for (const auto& [name, def] : functions()) v.push_back(name);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
 Vec eval_call(const ExprNode& node, std::vector<Vec>& args, const EvalCtx& ctx) {
   const FnDef& def = functions().at(node.name);
   int n = static_cast<int>(args.size());

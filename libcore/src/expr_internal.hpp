@@ -112,6 +112,7 @@ bool is_aggregate_function(std::string_view name);
 // Function calls (expr_functions.cpp).
 Vec eval_call(const ExprNode& node, std::vector<Vec>& args, const EvalCtx& ctx);
 bool is_function(std::string_view name);
+std::vector<std::string> function_names();  // sorted
 
 // Result builders.
 Column make_column(Type t, int64_t n);          // n rows, all valid, zeroed values
