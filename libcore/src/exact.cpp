@@ -842,6 +842,13 @@ bool HyperLogLog::load(std::string_view& in) {
 
 namespace {
 
+// The mapping must give the same bucket on every machine, or a shard bucketed on one
+// node would not merge into what a single machine computes. libm's log and exp are not
+// guaranteed to be identical across versions and CPUs (glibc picks FMA or plain code at
+// run time), so both are computed here from IEEE basic operations only, which are
+// exactly reproducible (SSE2 doubles; ISO C++ mode compiles without FMA contraction).
+// Their accuracy (~1e-16 relative) is far below alpha; only their determinism matters.
+
 // ln(gamma) = ln((1+a)/(1-a)) = 2 atanh(a) = 2 (a + a^3/3 + a^5/5 + ...), and
 // ln(1-a) = -(a + a^2/2 + a^3/3 + ...): series that are exact to double precision after a
 // few terms for a = 0.005, so the mapping is a compile-time constant.
@@ -851,14 +858,43 @@ constexpr double kLnGamma =
 constexpr double kInvLnGamma = 1 / kLnGamma;
 constexpr double kLnOneMinusAlpha = -(kA + kA * kA / 2 + kA * kA * kA / 3 + kA * kA * kA * kA / 4 +
                                       kA * kA * kA * kA * kA / 5 + kA * kA * kA * kA * kA * kA / 6);
+// ln 2 split as in fdlibm: kLn2Hi has trailing zero bits, so k * kLn2Hi is exact for |k| < 2^11.
+constexpr double kLn2Hi = 6.93147180369123816490e-01;
+constexpr double kLn2Lo = 1.90821492927058770002e-10;
+
+// ln x for a normal x > 0: x = 2^k f with f in [sqrt(1/2), sqrt(2)], ln f = 2 atanh(s)
+// with s = (f-1)/(f+1), |s| <= 0.1716, summed to s^23 (the next term is below 1e-18 s).
+double det_log(double x) {
+  const auto bits = std::bit_cast<uint64_t>(x);
+  int k = static_cast<int>(bits >> 52) - 1023;
+  double f = std::bit_cast<double>((bits & ((uint64_t(1) << 52) - 1)) | 0x3ff0000000000000);  // [1, 2)
+  if (f > 1.4142135623730951) {
+    f *= 0.5;
+    ++k;
+  }
+  const double s = (f - 1) / (f + 1), z = s * s;
+  double p = 1.0 / 23;
+  for (int n = 21; n >= 1; n -= 2) p = 1.0 / n + z * p;
+  return k * kLn2Hi + (k * kLn2Lo + 2 * s * p);
+}
+
+// e^y for |y| < 709.78: y = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to
+// r^14 (the rest is below 1e-19), then scaled by 2^k (exact).
+double det_exp(double y) {
+  const double k = std::nearbyint(y * 1.4426950408889634);  // y / ln 2
+  const double r = (y - k * kLn2Hi) - k * kLn2Lo;
+  double t = 1;
+  for (int n = 14; n >= 1; --n) t = 1 + t * r / n;
+  return std::ldexp(t, static_cast<int>(k));
+}
 
 // The bucket of x >= kZeroBelow: ceil(log_gamma(x)); bucket i holds (gamma^(i-1), gamma^i].
-int32_t dd_index(double x) { return static_cast<int32_t>(std::ceil(std::log(x) * kInvLnGamma)); }
+int32_t dd_index(double x) { return static_cast<int32_t>(std::ceil(det_log(x) * kInvLnGamma)); }
 
 // The representative of bucket i: 2 gamma^i / (gamma+1) = gamma^i (1-alpha), within
 // relative alpha of everything in the bucket; computed in the log domain so the top
 // bucket does not overflow on the way.
-double dd_value(int32_t i) { return std::min(std::exp(i * kLnGamma + kLnOneMinusAlpha), DBL_MAX); }
+double dd_value(int32_t i) { return std::min(det_exp(i * kLnGamma + kLnOneMinusAlpha), DBL_MAX); }
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -1177,6 +1178,35 @@ TEST_CASE("DDSketch: hand cases") {
   CHECK(std::fabs(extremes.quantile(1) / DBL_MAX - 1) <= DDSketch::kAlpha);
   CHECK(extremes.quantile(0) == -extremes.quantile(1));
   CHECK(std::fabs(extremes.quantile(0.5) - 1e-300) <= 1e-300 * DDSketch::kAlpha);
+}
+
+TEST_CASE("DDSketch: bucket indices are ceil(log_gamma(x)), pinned") {
+  // The index of a lone positive value, read from the saved bytes (u64 zeros, u32 0
+  // negative buckets, u32 1 positive bucket, i32 index, u64 count).
+  auto bucket_of = [](double x) {
+    DDSketch d;
+    d.add(x);
+    const std::string b = saved(d);
+    REQUIRE(b.size() == 28);
+    int32_t i;
+    std::memcpy(&i, b.data() + 16, 4);
+    return i;
+  };
+  // Saved states from other machines and older runs merge with these: the mapping must
+  // not change.
+  CHECK(bucket_of(1.0) == 0);
+  CHECK(bucket_of(1.01) == 1);
+  CHECK(bucket_of(2.0) == 70);
+  CHECK(bucket_of(1000.0) == 691);
+  CHECK(bucket_of(1e-300) == -69076);
+  CHECK(bucket_of(DBL_MAX) == 70978);
+  const double gamma = (1 + DDSketch::kAlpha) / (1 - DDSketch::kAlpha);
+  std::mt19937_64 rng(18);
+  std::uniform_real_distribution<double> exponent(-690, 709);
+  for (int k = 0; k < 20000; ++k) {
+    const double x = std::exp(exponent(rng));
+    CHECK(bucket_of(x) == static_cast<int32_t>(std::ceil(std::log(x) / std::log(gamma))));
+  }
 }
 
 TEST_CASE("DDSketch: merges equal one sketch, in any order") {
