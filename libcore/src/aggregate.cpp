@@ -229,24 +229,26 @@ class Engine {
           .at(b.source);
     };
     if (meta < 0 || keyc < 0) throw damaged(concat("no ", meta < 0 ? kMetaColumn : kKeyColumn, " field"));
+    const Column& mc = b.columns[meta];
+    const Column& kc = b.columns[keyc];
+    // The specification first: a file of another command is named as such.
+    for (int64_t i = 0; i < b.rows; ++i) {
+      if (mc.type == Type::Null || !mc.valid.get(i)) continue;
+      Masks fm;
+      std::string spec = read_meta(mc.str(i), b.source, fm);
+      if (spec != spec_.canonical) differs(b.source, spec);
+      m.add(fm);
+    }
     std::vector<const Column*> scols;
     for (size_t s = 0; s < spec_.states.size(); ++s) {
       int64_t c = b.find(concat("_s", s));
       if (c < 0) throw damaged(concat("no _s", s, " field"));
       scols.push_back(&b.columns[c]);
     }
-    const Column& mc = b.columns[meta];
-    const Column& kc = b.columns[keyc];
     KeyRows keys;
     keys.ends.reserve(b.rows);
     for (int64_t i = 0; i < b.rows; ++i) {
-      if (mc.type != Type::Null && mc.valid.get(i)) {
-        Masks fm;
-        std::string spec = read_meta(mc.str(i), b.source, fm);
-        if (spec != spec_.canonical) differs(b.source, spec);
-        m.add(fm);
-        continue;
-      }
+      if (mc.type != Type::Null && mc.valid.get(i)) continue;  // the specification
       if (kc.type != Type::String || !kc.valid.get(i)) throw damaged("a group without a key");
       for (const Column* c : scols)
         if (c->type != Type::String || !c->valid.get(i)) throw damaged("a group without its state");
@@ -294,7 +296,7 @@ class Engine {
         std::string types;
         for (Type t : {Type::Bool, Type::Int64, Type::Float64, Type::Timestamp, Type::String, Type::Json})
           if (has_type(mask, t)) types += concat(types.empty() ? "" : ", ", type_name(t));
-        throw Error(concat(a.canon, " has values of different kinds by here (", types,
+        throw Error(concat(a.canon, " has values of different kinds by this input (", types,
                            "), which min and max cannot compare"),
                     concat("convert them to one type, e.g. max(to_float(", a.canon, ")) or max(to_string(", a.canon, "))"))
             .at(b.source);
@@ -480,7 +482,7 @@ class Engine {
  private:
   bool event_time(Batch& b, std::vector<int64_t>& time) {
     int64_t tc = spec_.time_field.empty() ? b.time_field : b.find(spec_.time_field);
-    const char* why = spec_.window ? "--window" : "first() and last()";
+    const char* why = spec_.window ? "--window needs" : "first() and last() need";
     if (tc < 0) {
       if (!spec_.time_field.empty()) {
         if (b.rows == 0) return true;
@@ -488,7 +490,7 @@ class Engine {
         throw Error::usage(concat("--time: no field '", spec_.time_field, "' in ", b.source),
                            near.empty() ? "name the event-time field" : concat("did you mean '", near, "'?"));
       }
-      throw Error::usage(concat(why, " needs the event time, and ", b.source, " has no event-time field marked"),
+      throw Error::usage(concat(why, " the event time, and ", b.source, " has no event-time field marked"),
                          "name it with --time FIELD, or mark it once with bk-ingest --time");
     }
     const Column& c = b.columns[tc];
@@ -498,7 +500,7 @@ class Engine {
     for (int64_t i = 0; i < b.rows; ++i) {
       auto fail = [&](const std::string& what) {
         b.error = std::make_exception_ptr(
-            Error(concat(name, ": ", what, " (", why, " needs each record's event time)"),
+            Error(concat(name, ": ", what, " (", why, " each record's event time)"),
                   concat("fix the record, or leave such records out with --where 'parse_time(", name, ") is not null'"))
                 .at(b.source, line_of(b, i)));
         return false;

@@ -46,6 +46,7 @@ struct Call {  // one aggregate call in -a or --having
   double q = 0.5;  // quantile's fraction
   int state = 0;   // into Spec::states
   std::string hidden;  // the column the finished value takes ("\x01" + number)
+  std::string arg;     // the argument's text, for messages
 };
 
 struct Arg {  // an argument expression, evaluated once per batch however many states use it

@@ -170,7 +170,7 @@ class Compiler {
       if (s_.calls[k].fn == fn && s_.calls[k].state == state && s_.calls[k].q == q) index = static_cast<int>(k);
     if (index < 0) {
       index = static_cast<int>(s_.calls.size());
-      s_.calls.push_back(Call{fn, q, state, concat('\x01', index)});
+      s_.calls.push_back(Call{fn, q, state, concat('\x01', index), canon});
     }
     auto ref = std::make_unique<ExprNode>();
     ref->kind = NodeKind::Field;

@@ -218,6 +218,33 @@ constexpr int64_t kAhead = 8;  // rows ahead whose state is prefetched
 
 constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 
+// Whether x is the double a decimal m / 10^k (k <= 9) reads as: the decimal as
+// written, when the text had at most 9 digits after the point. `k` is a guess (the
+// last value's), updated. Below 2^53 / 10^9 at most one such decimal maps to x, so
+// any k that works gives the same value; above, the fewest digits are taken.
+bool short_decimal(double x, int& k, int64_t& m) {
+  constexpr double kUnique = 9007199.254740992;  // 2^53 / 10^9
+  constexpr double kMaxM = 9007199254740992.0;   // 2^53
+  if (!std::isfinite(x)) return false;
+  if (std::fabs(x) < kUnique) {
+    double y = std::nearbyint(x * kPow10[k]);
+    if (y / kPow10[k] == x) {
+      m = static_cast<int64_t>(y);
+      return true;
+    }
+  }
+  for (int d = 0; d <= DecimalSum::kMaxScale; ++d) {
+    double y = std::nearbyint(x * kPow10[d]);
+    if (std::fabs(y) >= kMaxM) return false;
+    if (y / kPow10[d] == x) {
+      k = d;
+      m = static_cast<int64_t>(y);
+      return true;
+    }
+  }
+  return false;
+}
+
 // One value of any type, small: strings live apart (in the owning States' `strs`).
 struct Val {
   enum Tag : uint8_t { None = 0, Bool, Int, Float, Time, Str, Json };
@@ -390,8 +417,12 @@ class SumStates : public States {
         t.bin.add(static_cast<double>(c.ints[i]));
       }
     } else if (c.type == Type::Float64) {
+      // A column whose values are all m / 10^k as written (chunk files) says so; else
+      // each value is asked (short_decimal), so the answer never depends on what
+      // else shares its block.
       int k = c.decimals;
-      bool have_m = k >= 0 && c.ints.size() == c.floats.size();
+      bool have_m = k >= 0 && k <= DecimalSum::kMaxScale && c.ints.size() == c.floats.size();
+      int guess = 0;
       for (int64_t j = 0; j < rows; ++j) {
         if (j + kAhead < rows) __builtin_prefetch(&s[gid[j + kAhead]]);
         const int64_t i = row[j];
@@ -401,18 +432,13 @@ class SumStates : public States {
         ++t.n;
         t.bin.add(x);
         if (t.non_decimal) continue;
-        if (k >= 0 && k <= DecimalSum::kMaxScale) {
-          if (have_m) {
-            t.dec.add(c.ints[i], k);
-            continue;
-          }
-          double m = x * kPow10[k];
-          if (std::fabs(m) < 2251799813685248.0) {  // 2^51: m is recovered exactly by rounding
-            t.dec.add(static_cast<int64_t>(std::nearbyint(m)), k);
-            continue;
-          }
+        if (have_m) {
+          t.dec.add(c.ints[i], k);
+          continue;
         }
-        t.non_decimal = true;
+        int64_t m;
+        if (short_decimal(x, guess, m)) t.dec.add(m, guess);
+        else t.non_decimal = true;
       }
     }
   }
@@ -861,8 +887,8 @@ void finish(const Call& call, const States& st, uint32_t g, Column& out) {
       if (out.type == Type::Int64) {
         int64_t v;
         if (!decimal || !s.dec.as_int64(v))
-          throw Error("sum() of int64 values is beyond the range of int64",
-                      "sum the values as floats: sum(to_float(x))");
+          throw Error(concat("sum(", call.arg, ") of int64 values is beyond the range of int64 in a group"),
+                      concat("sum them as floats: sum(to_float(", call.arg, "))"));
         return out.append_int(v);
       }
       return put_double(decimal ? s.dec.value() : s.bin.value());
