@@ -16,7 +16,8 @@ How the columns compare (DuckDB sums in binary, not exactly):
   approx_quantile: within 0.5% relative of DuckDB's exact value at rank floor(q*(n-1))
       (list_sort(list(x))[...]; recorded under the same name);
   DuckDB's own approx_count_distinct / approx_quantile are recorded beside
-      ("duckdb:NAME"); approx_count_distinct must be within 6% of bk's estimate.
+      ("duckdb:NAME"), for reference only: DuckDB's estimates are further from the
+      exact values than bk's (approx_count_distinct was up to 12% off on this data).
 
     duckdb_compare.py available                 exit 0 when DuckDB can run here
     duckdb_compare.py record DATA_DIR           re-record duckdb/*.ndjson from DuckDB
@@ -229,14 +230,6 @@ def compare(chk, q, got, duck, label):
         return ok_duck(kinds[col], g, want)
 
     expected.compare_rows(chk, f"{q.name} vs {label}", columns, want_rows, got, ok_cell)
-    # DuckDB's own approximations, loosely: approx_count_distinct within 6% of bk's.
-    for i, (row, g) in enumerate(zip(duck, got)):
-        gd = dict(g)
-        for name, v in row.items():
-            if name.startswith("duckdb:approx_distinct(") and v is not None:
-                b = gd.get(name[len("duckdb:"):])
-                chk.check(b is not None and abs(b - v) <= max(2, 0.06 * v),
-                          f"{q.name} vs {label}: row {i}: {name} = {v}, bk's estimate {b} (more than 6% apart)")
 
 
 def compare_recorded(chk, q, got):
