@@ -466,11 +466,12 @@ class Query:
     SQL expressions."""
 
     def __init__(self, name, args, items, keys=(), window=None, where=None, having=None,
-                 sql_keys=(), sql_where=None, sql_having=None, chunk=False, duck=True):
+                 sql_keys=(), sql_where=None, sql_having=None, chunk=False, duck=True, xfail=None):
         self.name, self.args, self.items = name, args, items
         self.keys, self.window, self.where, self.having = list(keys), window, where, having
         self.sql_keys, self.sql_where, self.sql_having = list(sql_keys), sql_where, sql_having
         self.chunk, self.duck = chunk, duck
+        self.xfail = xfail  # a known bug, one line: reported, not failed, until it passes (then XPASS fails)
         self.recs = None
         self._types = {}
 
@@ -739,6 +740,16 @@ def queries():
                                             g.count_distinct("site") == 5, cmp("!=", g.rows[0].get("device"), "gas-7")),
                    sql_having="count(*) >= 220 AND max(value) - min(value) > 900000 AND count(DISTINCT site) = 5 "
                               "AND device <> 'gas-7'"))
+    # Sums of computed values: not decimals as written, so exact sums of the doubles.
+    times1 = lambda r: mul(py(r.get("value")), 1)
+    neg = lambda r: None if r.get("value") is None else -py(r.get("value"))
+    items = [("s1", "sum", A.expr(lambda g: bin_sum(g, times1)), "sum(value * 1)"),
+             ("s2", "sum", A.expr(lambda g: bin_sum(g, neg)), "sum(-value)"),
+             ("m1", "mean", A.expr(lambda g: bin_mean(g, times1)), "avg(value * 1)")]
+    Q.append(Query("computed-arg-sums", ["-g", "site", "-a", "s1 = sum(value * 1), s2 = sum(-value), m1 = mean(value * 1)"],
+                   items, keys=[("site", field("site"))], sql_keys=["site"],
+                   xfail="computed values that are doubles nearest to short decimals are summed as those decimals "
+                         "(tests/cli/bk-aggregate/sum-of-computed-or-long-values-is-binary)"))
     # The event time from a chunk file made by bk-ingest --time ts (no --time flag).
     items = [("first(value)", "first", A.first("value"),
               "arg_min(value, struct_pack(a := t, b := seq)) FILTER (WHERE value IS NOT NULL)"),
@@ -777,6 +788,13 @@ def bin_sum(g, f):
     if not vals:
         return None
     return float(sum((Fraction(v) for v in vals), Fraction(0)))
+
+
+def bin_mean(g, f):
+    vals = [v for v in (f(r) for r in g.rows) if v is not None]
+    if not vals:
+        return None
+    return float(sum((Fraction(float(v)) for v in vals), Fraction(0)) / len(vals))
 
 
 # ---- running and comparing ------------------------------------------------------------------
@@ -834,10 +852,12 @@ def main_check(bin_dir, data_dir, names):
     recs = load(os.path.join(data_dir, "readings.ndjson"))
     chk = Checker()
     ran = 0
+    xfails = []
     for q in queries():
         if names and not any(n in q.name for n in names):
             continue
         ran += 1
+        before = len(chk.failures)
         args = q.bk_args(data_dir)
         rc1, out1, err1 = run_bk(bin_dir, args, {}, 1)
         if not chk.check(rc1 == 0, f"{q.name}: exit {rc1}: {err1.decode(errors='replace').strip()}"):
@@ -852,9 +872,19 @@ def main_check(bin_dir, data_dir, names):
         # DuckDB's answer, as recorded in duckdb/<name>.ndjson.
         if q.duck:
             duckdb_compare.compare_recorded(chk, q, got)
+        if q.xfail:
+            mine = chk.failures[before:]
+            del chk.failures[before:]
+            if mine:
+                xfails.append(f"xfail {q.name}: {q.xfail} ({len(mine)} differences, e.g. {mine[0]})")
+            else:
+                chk.failures.append(f"XPASS {q.name}: passes now; remove its xfail ({q.xfail})")
+    for x in xfails:
+        print(x)
     for f in chk.failures:
         print("FAIL", f)
-    print(f"expected.py: {ran} queries, {chk.checks} checks, {len(chk.failures)} failed")
+    print(f"expected.py: {ran} queries, {chk.checks} checks, {len(chk.failures)} failed"
+          + (f", {len(xfails)} expected failures (known bugs, above)" if xfails else ""))
     return 1 if chk.failures or ran == 0 else 0
 
 
