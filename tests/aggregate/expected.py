@@ -494,7 +494,7 @@ class Query:
         rows = [r for r in recs if self.where is None or self.where(r) is True]
         groups = {}
         for r in rows:
-            key = tuple(norm_key(f(r)) for _, f in self.keys)
+            key = tuple(py(f(r)) for _, f in self.keys)
             if self.window:
                 key += window_of(r["_t"], *self.window)
             groups.setdefault(key, []).append(r)
@@ -554,11 +554,6 @@ class Query:
         return q
 
 
-def norm_key(v):
-    v = py(v)
-    return v
-
-
 def sort_key(key):
     # Nulls last; numbers together; bools false < true; strings by code point (= UTF-8 bytes).
     return tuple((1, 0) if v is None else (0, v.us if isinstance(v, TS) else v) for v in key)
@@ -607,10 +602,6 @@ def window_sql(size, tz):
         return f"time_bucket({iv}, t)", f"time_bucket({iv}, t) + {iv}"
     loc = f"date_trunc('{size}', timezone('{tz}', t))"
     return f"timezone('{tz}', {loc})", f"timezone('{tz}', {loc} + INTERVAL '1 {size}')"
-
-
-def tsf(r):
-    return r["_t"]
 
 
 def month_utc(r, tz="UTC"):

@@ -117,60 +117,66 @@ def main(bin_dir, data_dir):
         open(empty, "wb").close()
 
         for qname, (by_device, args) in QUERIES.items():
-            ref = r.bk([data] + args)
-            ref_csv = r.bk([data] + args + ["-O", "csv"])
-            r.same(ref, r.bk([data] + args, threads=1), f"{qname}: -j1 vs -j4")
-            r.same(ref, r.bk([data] + args, {"BK_BLOCK_BYTES": "64"}), f"{qname}: BK_BLOCK_BYTES=64")
-            for sname, (shards, any_order) in splits.items():
-                if any_order and not by_device:
-                    continue  # groups across device shards: ties of first/last follow the shard order
-                parts = []
-                for k, s in enumerate(shards):
-                    p = os.path.join(tmp, f"{qname}-{sname}-{k}.bkc")
-                    part = r.bk([s] + args + ["--partial", "-o", p]) or open(p, "rb").read()
-                    parts.append(p)
-                    if sname == "lines7" and k == 3:
-                        # The partial file itself does not depend on the threads.
-                        one = os.path.join(tmp, "one.bkc")
-                        r.bk([s] + args + ["--partial", "-o", one], threads=1)
-                        r.same(open(p, "rb").read(), open(one, "rb").read(), f"{qname}: partial -j1 vs -j4")
-                        # Tiny input blocks: states that merge into the same output (their
-                        # bytes may differ: a first/last keeps its record's block number).
-                        tiny = os.path.join(tmp, "tiny.bkc")
-                        r.bk([s] + args + ["--partial", "-o", tiny], {"BK_BLOCK_BYTES": "64"})
-                        tiny_parts = [os.path.join(tmp, f"{qname}-{sname}-{j}.bkc") for j in range(k)] + [tiny]
-                        tiny_parts += [os.path.join(tmp, f"{qname}-{sname}-{j}.bkc") for j in range(k + 1, 7)]
-                r.same(ref, r.bk(["--merge"] + parts), f"{qname}: {sname}: --merge")
-                if sname == "lines7":
-                    r.same(ref, r.bk(["--merge"] + tiny_parts),
-                           f"{qname}: {sname}: --merge with shard 3's partial made with BK_BLOCK_BYTES=64")
-                r.same(ref_csv, r.bk(["--merge"] + parts + ["-O", "csv"]), f"{qname}: {sname}: --merge -O csv")
-                r.same(ref, r.bk(["--merge"] + parts, {"BK_BLOCK_BYTES": "64"}, threads=1),
-                       f"{qname}: {sname}: --merge BK_BLOCK_BYTES=64 -j1")
-                if any_order and len(parts) > 1:
-                    r.same(ref, r.bk(["--merge"] + parts[::-1]), f"{qname}: {sname}: --merge in reverse order")
-                if len(parts) == 7:
-                    # Merges of merges: (0-2) (3-6), and ((0-1) 2) (3 (4-6)).
-                    m1, m2 = os.path.join(tmp, "m1.bkc"), os.path.join(tmp, "m2.bkc")
-                    r.bk(["--merge", "--partial"] + parts[:3] + ["-o", m1])
-                    r.bk(["--merge", "--partial"] + parts[3:] + ["-o", m2])
-                    r.same(ref, r.bk(["--merge", m1, m2]), f"{qname}: {sname}: merge of merges (0-2)(3-6)")
-                    m3, m4, m5 = (os.path.join(tmp, f"m{k}.bkc") for k in (3, 4, 5))
-                    r.bk(["--merge", "--partial"] + parts[:2] + ["-o", m3])
-                    r.bk(["--merge", "--partial", m3, parts[2], "-o", m4])
-                    r.bk(["--merge", "--partial"] + parts[4:] + ["-o", m5])
-                    r.same(ref, r.bk(["--merge", m4, parts[3], m5]), f"{qname}: {sname}: merge of merges ((0-1)2)3(4-6)")
-            # An empty shard's partial changes nothing.
-            pe = os.path.join(tmp, "empty.bkc")
-            r.bk([empty] + args + ["--partial", "-o", pe])
-            shards = splits["lines2"][0]
-            parts = [os.path.join(tmp, f"{qname}-lines2-{k}.bkc") for k in range(2)]
-            r.same(ref, r.bk(["--merge", parts[0], pe, parts[1]]), f"{qname}: an empty shard among the partial files")
+            try:
+                run_query(r, tmp, data, splits, empty, qname, by_device, args)
+            except RuntimeError as e:
+                r.failures.append(f"{qname}: {e}")
 
         for f in r.failures:
             print("FAIL", f)
         print(f"shards.py: {len(QUERIES)} queries, {r.checks} checks, {len(r.failures)} failed")
         return 1 if r.failures else 0
+
+
+def run_query(r, tmp, data, splits, empty, qname, by_device, args):
+    ref = r.bk([data] + args)
+    ref_csv = r.bk([data] + args + ["-O", "csv"])
+    r.same(ref, r.bk([data] + args, threads=1), f"{qname}: -j1 vs -j4")
+    r.same(ref, r.bk([data] + args, {"BK_BLOCK_BYTES": "64"}), f"{qname}: BK_BLOCK_BYTES=64")
+    for sname, (shards, any_order) in splits.items():
+        if any_order and not by_device:
+            continue  # groups across device shards: ties of first/last follow the shard order
+        parts = []
+        for k, s in enumerate(shards):
+            p = os.path.join(tmp, f"{qname}-{sname}-{k}.bkc")
+            r.bk([s] + args + ["--partial", "-o", p])
+            parts.append(p)
+            if sname == "lines7" and k == 3:
+                # The partial file itself does not depend on the threads.
+                one = os.path.join(tmp, "one.bkc")
+                r.bk([s] + args + ["--partial", "-o", one], threads=1)
+                r.same(open(p, "rb").read(), open(one, "rb").read(), f"{qname}: partial -j1 vs -j4")
+                # Tiny input blocks: states that merge into the same output (their
+                # bytes may differ: a first/last keeps its record's block number).
+                tiny = os.path.join(tmp, "tiny.bkc")
+                r.bk([s] + args + ["--partial", "-o", tiny], {"BK_BLOCK_BYTES": "64"})
+                tiny_parts = [os.path.join(tmp, f"{qname}-{sname}-{j}.bkc") for j in range(k)] + [tiny]
+                tiny_parts += [os.path.join(tmp, f"{qname}-{sname}-{j}.bkc") for j in range(k + 1, 7)]
+        r.same(ref, r.bk(["--merge"] + parts), f"{qname}: {sname}: --merge")
+        if sname == "lines7":
+            r.same(ref, r.bk(["--merge"] + tiny_parts),
+                   f"{qname}: {sname}: --merge with shard 3's partial made with BK_BLOCK_BYTES=64")
+        r.same(ref_csv, r.bk(["--merge"] + parts + ["-O", "csv"]), f"{qname}: {sname}: --merge -O csv")
+        r.same(ref, r.bk(["--merge"] + parts, {"BK_BLOCK_BYTES": "64"}, threads=1),
+               f"{qname}: {sname}: --merge BK_BLOCK_BYTES=64 -j1")
+        if any_order and len(parts) > 1:
+            r.same(ref, r.bk(["--merge"] + parts[::-1]), f"{qname}: {sname}: --merge in reverse order")
+        if len(parts) == 7:
+            # Merges of merges: (0-2) (3-6), and ((0-1) 2) (3 (4-6)).
+            m1, m2 = os.path.join(tmp, "m1.bkc"), os.path.join(tmp, "m2.bkc")
+            r.bk(["--merge", "--partial"] + parts[:3] + ["-o", m1])
+            r.bk(["--merge", "--partial"] + parts[3:] + ["-o", m2])
+            r.same(ref, r.bk(["--merge", m1, m2]), f"{qname}: {sname}: merge of merges (0-2)(3-6)")
+            m3, m4, m5 = (os.path.join(tmp, f"m{k}.bkc") for k in (3, 4, 5))
+            r.bk(["--merge", "--partial"] + parts[:2] + ["-o", m3])
+            r.bk(["--merge", "--partial", m3, parts[2], "-o", m4])
+            r.bk(["--merge", "--partial"] + parts[4:] + ["-o", m5])
+            r.same(ref, r.bk(["--merge", m4, parts[3], m5]), f"{qname}: {sname}: merge of merges ((0-1)2)3(4-6)")
+    # An empty shard's partial changes nothing.
+    pe = os.path.join(tmp, "empty.bkc")
+    r.bk([empty] + args + ["--partial", "-o", pe])
+    parts = [os.path.join(tmp, f"{qname}-lines2-{k}.bkc") for k in range(2)]
+    r.same(ref, r.bk(["--merge", parts[0], pe, parts[1]]), f"{qname}: an empty shard among the partial files")
 
 
 if __name__ == "__main__":
