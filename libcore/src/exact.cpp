@@ -644,6 +644,12 @@ double DecimalSum::value() const { return mean(1); }
 double DecimalSum::mean(uint64_t n) const {
   if (overflow_ || n == 0) return kNaN;
   const uint128_t m = magnitude(sum_);
+  // Both operands exact as doubles: one IEEE division is the correctly rounded ratio.
+  constexpr uint64_t kExact = uint64_t(1) << 53;
+  if (m < kExact && n < kExact / kDecimalUnit) {
+    double q = static_cast<double>(m) / static_cast<double>(kDecimalUnit * n);
+    return sum_ < 0 ? -q : q;
+  }
   const uint64_t l[2] = {static_cast<uint64_t>(m), static_cast<uint64_t>(m >> 64)};
   return round_ratio(sum_ < 0, l, 2, 0, kDecimalUnit, n);
 }
