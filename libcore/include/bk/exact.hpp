@@ -205,6 +205,7 @@ class DDSketch {
   uint64_t count() const { return count_; }
   double quantile(double q) const;
   // Deterministic: the same counts give the same bytes. 16 bytes + 12 per non-empty bucket.
+  // load() refuses a total count above 2^62.
   void save(std::string& out) const;
   bool load(std::string_view& in);
 
