@@ -982,12 +982,16 @@ void DDSketch::save(std::string& out) const {
   }
 }
 
+// More values than anyone adds is corrupt data; the margin keeps a merge of two loaded
+// sketches clear of wrap-around.
+constexpr uint64_t kMaxLoadCount = uint64_t(1) << 62;
+
 bool DDSketch::load(std::string_view& in) {
   // Bucket indices a finite value can have; they bound what a store can allocate (~1 MiB).
   const int32_t min_index = dd_index(kZeroBelow), max_index = dd_index(DBL_MAX);
   Reader r(in);
   DDSketch d;
-  if (!r.get(d.zero_)) return false;
+  if (!r.get(d.zero_) || d.zero_ > kMaxLoadCount) return false;
   uint64_t total = d.zero_;
   for (Store* s : {&d.neg_, &d.pos_}) {
     uint32_t n = 0;
@@ -1000,7 +1004,7 @@ bool DDSketch::load(std::string_view& in) {
       r.get(count);
       if (index < min_index || index > max_index || count == 0) return false;
       if (k > 0 && index <= prev) return false;  // ascending, no repeats
-      if (__builtin_add_overflow(total, count, &total)) return false;
+      if (__builtin_add_overflow(total, count, &total) || total > kMaxLoadCount) return false;
       if (k == 0) first = index;
       prev = index;
     }
