@@ -233,8 +233,10 @@ constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 // written, when the text had at most 9 digits after the point. `k` is a guess (the
 // last value's), updated. Below 2^53 / 10^9 at most one such decimal maps to x, so
 // any k that works gives the same value; above, the fewest digits are taken.
+constexpr double kUniqueDecimal = 9007199.254740992;  // 2^53 / 10^9
+
 bool short_decimal(double x, int& k, int64_t& m) {
-  constexpr double kUnique = 9007199.254740992;  // 2^53 / 10^9
+  constexpr double kUnique = kUniqueDecimal;
   constexpr double kMaxM = 9007199254740992.0;   // 2^53
   if (!std::isfinite(x)) return false;
   if (std::fabs(x) < kUnique) {
@@ -449,7 +451,7 @@ class SumStates : public States {
         ++t.n;
         t.bin.add(x);
         if (t.non_decimal) continue;
-        if (have_m) {
+        if (have_m && std::fabs(x) < kUniqueDecimal) {  // the one decimal x can be
           t.dec.add(c.ints[i], k);
           continue;
         }
