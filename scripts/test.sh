@@ -25,4 +25,4 @@ tests/fuzz/run.sh "${BK_FUZZ_SECONDS:-60}"
 
 # Every step above stops the script on a failure, so reaching here means all passed.
 count() { ctest --test-dir "$1" -N | sed -n 's/^Total Tests: //p'; }
-echo "summary: $(($(count build) + $(count build-asan) + 3)) passed, 0 failed"  # + the three fuzz targets
+echo "summary: $(($(count build) + $(count build-asan) + 4)) passed, 0 failed"  # + the four fuzz targets

@@ -7,24 +7,30 @@ int main(int argc, char** argv) {
   bk::AggregateOptions o;
   std::string codec = "zstd";
 
-  CLI::App app{"Group records by key expressions and time windows and aggregate them: exact sums and means, "
-               "min, max, var, first and last by event time, distinct counts, quantiles. Partial states from "
-               "shards merge into exactly the result of one run.",
-               "bk-aggregate"};
+  CLI::App app{
+      "Group records by key expressions and time windows and aggregate them: exact sums and means, "
+      "min, max, var, first and last by event time, distinct counts, quantiles. Partial states from "
+      "shards merge into exactly the result of one run.",
+      "bk-aggregate"};
   app.set_version_flag("--version", "bk-aggregate " BK_VERSION);
   bk::cli::add_input_flags(app, common);
   bk::cli::add_output_flags(app, common);
   app.add_option("-g,--group-by", o.group_by, "Group keys: fields, or NAME = EXPR (repeatable, or comma-separated)")
       ->type_name("KEYS");
-  app.add_option("-a,--agg", o.aggs, "Aggregates: NAME = EXPR over count(), sum(x), mean(x), … (repeatable, or comma-separated)")
+  app.add_option("-a,--agg", o.aggs,
+                 "Aggregates: NAME = EXPR over count(), sum(x), mean(x), … (repeatable, or comma-separated)")
       ->type_name("AGGS");
-  app.add_option("--window", o.window, "Add window_start and window_end to the keys: DURATION (15m, 1h) or day, week, month, quarter, year")
+  app.add_option("--window", o.window,
+                 "Add window_start and window_end to the keys: DURATION (15m, 1h) or day, week, month, quarter, year")
       ->type_name("SIZE");
-  app.add_option("--time", o.time_field, "The event-time field (for --window, first, last); default: the one marked in the input")
+  app.add_option("--time", o.time_field,
+                 "The event-time field (for --window, first, last); default: the one marked in the input")
       ->type_name("FIELD");
-  app.add_option("--tz", o.tz, "Zone of calendar windows, of times without an offset, and of calendar functions (default UTC)")
+  app.add_option("--tz", o.tz,
+                 "Zone of calendar windows, of times without an offset, and of calendar functions (default UTC)")
       ->type_name("ZONE");
-  app.add_option("--where", o.where, "Aggregate only the records where EXPR is true (see man 7 bk-expr)")->type_name("EXPR");
+  app.add_option("--where", o.where, "Aggregate only the records where EXPR is true (see man 7 bk-expr)")
+      ->type_name("EXPR");
   app.add_option("--having", o.having, "Keep only the groups where EXPR is true (over keys, outputs and aggregates)")
       ->type_name("EXPR");
   app.add_flag("--partial", o.partial, "Write mergeable aggregate states (a chunk file) instead of the result");
@@ -48,7 +54,7 @@ Sums and means are exact (7.416 + 0.583 is 7.999) and never depend on -j, input 
 See man bk-aggregate, man 7 bk-expr, and man 7 bk for what every tool shares.
 )");
 
-  return bk::cli::run(app, argc, argv, common, [&](bk::Context&ctx) {
+  return bk::cli::run(app, argc, argv, common, [&](bk::Context& ctx) {
     o.inputs = common.inputs;
     o.read = common.read_options();
     o.output = common.output;

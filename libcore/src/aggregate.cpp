@@ -1,12 +1,11 @@
 // bk-aggregate's engine: per-thread hash tables of group states filled by the batch
 // pipeline, merged by hash partition in parallel, sorted by key and finished.
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_sort.h>
+#include <oneapi/tbb/spin_mutex.h>
 #include <simdjson.h>
 #include <unistd.h>
 #include <xxhash.h>
-
-#include <oneapi/tbb/spin_mutex.h>
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/parallel_sort.h>
 
 #include <atomic>
 #include <chrono>
@@ -139,8 +138,7 @@ int64_t line_of(const Batch& b, int64_t i) { return static_cast<int64_t>(b.lines
 
 class Engine {
  public:
-  Engine(const Spec& spec, const AggregateOptions& o, Context& ctx)
-      : spec_(spec), opts_(o), ctx_(ctx) {
+  Engine(const Spec& spec, const AggregateOptions& o, Context& ctx) : spec_(spec), opts_(o), ctx_(ctx) {
     for (size_t p = 0; p < kPartitions; ++p) parts_.push_back(std::make_unique<Table>(spec_));
     total_.keys.assign(spec.keys.size(), 0);
     total_.args.assign(spec.args.size(), 0);
@@ -193,7 +191,7 @@ class Engine {
       if (arg.numeric && t != Type::Null && !is_number(t)) {
         std::string where = b.source.empty() ? "" : concat(" in ", b.source);
         throw Error::usage(concat("-a: ", arg.fn, "() needs numbers, but ", arg.canon, " is ", type_name(t), where),
-                           t == Type::String ? concat("convert it: ", arg.fn, "(to_float(", arg.canon, "))")
+                           t == Type::String      ? concat("convert it: ", arg.fn, "(to_float(", arg.canon, "))")
                            : t == Type::Timestamp ? concat("use epoch_s(", arg.canon, ") for seconds")
                                                   : "aggregate numbers only")
             .detail(caret_lines(arg.text, arg.pos, arg.len));
@@ -296,9 +294,10 @@ class Engine {
         std::string types;
         for (Type t : {Type::Bool, Type::Int64, Type::Float64, Type::Timestamp, Type::String, Type::Json})
           if (has_type(mask, t)) types += concat(types.empty() ? "" : ", ", type_name(t));
-        throw Error(concat(a.canon, " has values of different kinds by this input (", types,
-                           "), which min and max cannot compare"),
-                    concat("convert them to one type, e.g. max(to_float(", a.canon, ")) or max(to_string(", a.canon, "))"))
+        throw Error(
+            concat(a.canon, " has values of different kinds by this input (", types,
+                   "), which min and max cannot compare"),
+            concat("convert them to one type, e.g. max(to_float(", a.canon, ")) or max(to_string(", a.canon, "))"))
             .at(b.source);
       }
     }
@@ -322,7 +321,6 @@ class Engine {
       t.find_or_add(h, "");
       t.resize_states();
     }
-    auto tq0 = std::chrono::steady_clock::now();
     // Sorted by key: the first 24 bytes as numbers, the rest (rarely) as bytes.
     struct Sortable {
       uint64_t p0, p1, p2;
@@ -345,7 +343,6 @@ class Engine {
       if (a.p2 != b.p2) return a.p2 < b.p2;
       return parts_[a.ref.part]->key(a.ref.gid) < parts_[b.ref.part]->key(b.ref.gid);
     });
-    auto tq1 = std::chrono::steady_clock::now();
     std::vector<Ref> order(sortable.size());
     for (size_t i = 0; i < sortable.size(); ++i) order[i] = sortable[i].ref;
     sortable = {};
@@ -377,15 +374,15 @@ class Engine {
         for (int64_t i = lo; i < hi; ++i) {
           std::string_view key = parts_[order[i].part]->key(order[i].gid);
           for (size_t c = 0; c < kcols.size(); ++c)
-            if (!decode_key_part(key, key_types[c], kcols[c])) throw Error("internal error: a group key does not decode");
+            if (!decode_key_part(key, key_types[c], kcols[c]))
+              throw Error("internal error: a group key does not decode");
         }
         for (size_t c = 0; c < kcols.size(); ++c) b.add_column(spec_.keys[c].name, std::move(kcols[c]));
         for (size_t c = 0; c < spec_.calls.size(); ++c) {
           Column col;
           col.type = call_types[c];
           const Call& call = spec_.calls[c];
-          for (int64_t i = lo; i < hi; ++i)
-            finish(call, *parts_[order[i].part]->states[call.state], order[i].gid, col);
+          for (int64_t i = lo; i < hi; ++i) finish(call, *parts_[order[i].part]->states[call.state], order[i].gid, col);
           b.add_column(call.hidden, std::move(col));
         }
         // Expressions first; then outputs that are one aggregate alone take its column
@@ -413,7 +410,6 @@ class Engine {
     });
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
-    auto tq2 = std::chrono::steady_clock::now();
     for (auto& b : batches) writer.prepare(b);
     oneapi::tbb::parallel_for(size_t(0), nbatches, [&](size_t k) {
       try {
@@ -428,8 +424,6 @@ class Engine {
       rows_out += batches[k].rows;
     }
     writer.finish();
-    auto tq3 = std::chrono::steady_clock::now();
-    if (getenv("BK_AGG_TIMING")) fprintf(stderr, "sort %.3f build %.3f encode+emit %.3f\n", std::chrono::duration<double>(tq1-tq0).count(), std::chrono::duration<double>(tq2-tq1).count(), std::chrono::duration<double>(tq3-tq2).count());
   }
 
   int64_t filtered() const { return filtered_; }
@@ -658,8 +652,7 @@ AggregateOptions options_of_partial(const InputFile& in, const ReadOptions& ropt
   BlockReader reader(in, ropts, 1 << 20);
   RawBlock raw;
   auto bad = [&] {
-    return Error("not a partial file of bk-aggregate", "make partial files with bk-aggregate --partial")
-        .at(in.display);
+    return Error("not a partial file of bk-aggregate", "make partial files with bk-aggregate --partial").at(in.display);
   };
   if (!reader.next(raw) || reader.format() != Format::Chunk) throw bad();
   Batch b = parse_block(raw);
@@ -746,8 +739,10 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
     bool flags = !o.group_by.empty() || !o.aggs.empty() || !o.window.empty() || !o.time_field.empty() || !o.tz.empty();
     if (inputs[0].path == "-") {
       if (o.aggs.empty())
-        throw Error::usage("--merge from standard input needs the -g and -a (and --window, --time, --tz) the partial files were made with",
-                           "or name the files: bk-aggregate --merge shard-*.bkc");
+        throw Error::usage(
+            "--merge from standard input needs the -g and -a (and --window, --time, --tz) the partial files were made "
+            "with",
+            "or name the files: bk-aggregate --merge shard-*.bkc");
     }
     std::string canonical;
     AggregateOptions from = inputs[0].path == "-" ? o : agg::options_of_partial(inputs[0], o.read, canonical);
@@ -776,20 +771,18 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
     PipelineSpec ps;
     const InputFile* first = inputs.empty() ? nullptr : &inputs[0];
     ps.map = [&](Batch& b, const RawBlock& raw) {
-      if (o.merge) engine.add_partial(b, static_cast<uint64_t>(raw.input - first));
-      else engine.add_records(b);
+      if (o.merge)
+        engine.add_partial(b, static_cast<uint64_t>(raw.input - first));
+      else
+        engine.add_records(b);
     };
     ps.ordered = [&](Batch& b) {
       if (!b.error) engine.check_masks(b);
     };
     run_pipeline(ctx, inputs, o.read, ps, none);
   }
-  auto t1 = std::chrono::steady_clock::now();
-  auto t2 = std::chrono::steady_clock::now();
   int64_t groups = engine.groups(), rows_out = 0;
   engine.write(*writer, rows_out);
-  auto t3 = std::chrono::steady_clock::now();
-  if (getenv("BK_AGG_TIMING")) fprintf(stderr, "read %.3f merge %.3f write %.3f\n", std::chrono::duration<double>(t1-agg::g_started).count(), std::chrono::duration<double>(t2-t1).count(), std::chrono::duration<double>(t3-t2).count());
   out.commit();
   agg::write_stats(ctx, o, inputs.size(), engine.filtered(), groups, rows_out);
 }

@@ -20,8 +20,21 @@ namespace bk::agg {
 // ---- the specification -----------------------------------------------------------
 
 enum class Fn : uint8_t {
-  CountStar, Count, Sum, Mean, Min, Max, Var, Stddev, First, Last,
-  CountDistinct, ApproxDistinct, Median, Quantile, ApproxQuantile
+  CountStar,
+  Count,
+  Sum,
+  Mean,
+  Min,
+  Max,
+  Var,
+  Stddev,
+  First,
+  Last,
+  CountDistinct,
+  ApproxDistinct,
+  Median,
+  Quantile,
+  ApproxQuantile
 };
 
 // The kinds of state; calls share one state when kind and argument agree
@@ -37,14 +50,14 @@ inline bool has_type(uint32_t mask, Type t) { return mask & type_bit(t); }
 
 struct StateSpec {
   Kind kind;
-  std::string arg;  // canonical text of the argument ("" for count())
+  std::string arg;     // canonical text of the argument ("" for count())
   int arg_index = -1;  // into Spec::args
 };
 
 struct Call {  // one aggregate call in -a or --having
   Fn fn;
-  double q = 0.5;  // quantile's fraction
-  int state = 0;   // into Spec::states
+  double q = 0.5;      // quantile's fraction
+  int state = 0;       // into Spec::states
   std::string hidden;  // the column the finished value takes ("\x01" + number)
   std::string arg;     // the argument's text, for messages
 };
@@ -54,7 +67,7 @@ struct Arg {  // an argument expression, evaluated once per batch however many s
   Expr expr;
   std::string text;  // the -a item it came from, and where (for carets)
   size_t pos = 0, len = 0;
-  std::string fn;    // the first function given it, for messages
+  std::string fn;        // the first function given it, for messages
   bool numeric = false;  // some call needs numbers (sum, mean, var, quantiles…)
   std::string field;     // the expression is this field alone (read in place)
 };
@@ -82,7 +95,7 @@ struct Window {
 };
 
 struct Spec {
-  std::vector<Key> keys;  // -g, then window_start and window_end
+  std::vector<Key> keys;         // -g, then window_start and window_end
   size_t window_key = SIZE_MAX;  // index of window_start when --window
   std::optional<Window> window;
   std::vector<Arg> args;

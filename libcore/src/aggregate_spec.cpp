@@ -23,13 +23,20 @@ struct FnDef {
 
 // count() counts records; count(x) the records where x is not null.
 const FnDef kFns[] = {
-    {"count", Fn::Count, 0, 1},          {"sum", Fn::Sum, 1, 1},
-    {"mean", Fn::Mean, 1, 1},            {"avg", Fn::Mean, 1, 1},
-    {"min", Fn::Min, 1, 1},              {"max", Fn::Max, 1, 1},
-    {"var", Fn::Var, 1, 1},              {"stddev", Fn::Stddev, 1, 1},
-    {"first", Fn::First, 1, 1},          {"last", Fn::Last, 1, 1},
-    {"count_distinct", Fn::CountDistinct, 1, 1}, {"approx_distinct", Fn::ApproxDistinct, 1, 1},
-    {"median", Fn::Median, 1, 1},        {"quantile", Fn::Quantile, 2, 2},
+    {"count", Fn::Count, 0, 1},
+    {"sum", Fn::Sum, 1, 1},
+    {"mean", Fn::Mean, 1, 1},
+    {"avg", Fn::Mean, 1, 1},
+    {"min", Fn::Min, 1, 1},
+    {"max", Fn::Max, 1, 1},
+    {"var", Fn::Var, 1, 1},
+    {"stddev", Fn::Stddev, 1, 1},
+    {"first", Fn::First, 1, 1},
+    {"last", Fn::Last, 1, 1},
+    {"count_distinct", Fn::CountDistinct, 1, 1},
+    {"approx_distinct", Fn::ApproxDistinct, 1, 1},
+    {"median", Fn::Median, 1, 1},
+    {"quantile", Fn::Quantile, 2, 2},
     {"approx_quantile", Fn::ApproxQuantile, 2, 2},
 };
 
@@ -47,8 +54,10 @@ std::string canonical_text(std::string_view s) {
     char c = s[i];
     if (quote) {
       out += c;
-      if (c == '\\' && quote != '`' && i + 1 < s.size()) out += s[++i];
-      else if (c == quote) quote = 0;
+      if (c == '\\' && quote != '`' && i + 1 < s.size())
+        out += s[++i];
+      else if (c == quote)
+        quote = 0;
       continue;
     }
     if (c == '"' || c == '\'' || c == '`') quote = c;
@@ -106,8 +115,8 @@ class Compiler {
     const FnDef* def = find_fn(n.name);
     int argc = static_cast<int>(n.args.size());
     if (argc < def->min_args || argc > def->max_args) {
-      std::string want = def->min_args == def->max_args ? concat(def->min_args)
-                                                        : concat(def->min_args, " or ", def->max_args);
+      std::string want =
+          def->min_args == def->max_args ? concat(def->min_args) : concat(def->min_args, " or ", def->max_args);
       std::string usage = def->fn == Fn::Count ? "count() counts records, count(x) those where x is not null"
                           : def->max_args == 2 ? concat(n.name, "(x, 0.9)")
                                                : concat(n.name, "(x)");
@@ -148,8 +157,8 @@ class Compiler {
       }
     }
     Kind kind = kind_of(fn);
-    if (kind != Kind::Count && kind != Kind::Min && kind != Kind::Max && kind != Kind::First &&
-        kind != Kind::Last && kind != Kind::Distinct && kind != Kind::Hll && !s_.args[arg_index].numeric) {
+    if (kind != Kind::Count && kind != Kind::Min && kind != Kind::Max && kind != Kind::First && kind != Kind::Last &&
+        kind != Kind::Distinct && kind != Kind::Hll && !s_.args[arg_index].numeric) {
       s_.args[arg_index].numeric = true;
       Arg& arg = s_.args[arg_index];  // messages about numbers name this call
       arg.fn = n.name;
@@ -230,13 +239,18 @@ std::vector<std::pair<std::string, size_t>> split_list(const std::string& text) 
   for (size_t i = 0; i <= text.size(); ++i) {
     char c = i < text.size() ? text[i] : ',';
     if (quote) {
-      if (c == '\\' && quote != '`') ++i;
-      else if (c == quote) quote = 0;
+      if (c == '\\' && quote != '`')
+        ++i;
+      else if (c == quote)
+        quote = 0;
       continue;
     }
-    if (c == '"' || c == '\'' || c == '`') quote = c;
-    else if (c == '(') ++depth;
-    else if (c == ')') --depth;
+    if (c == '"' || c == '\'' || c == '`')
+      quote = c;
+    else if (c == '(')
+      ++depth;
+    else if (c == ')')
+      --depth;
     else if (c == ',' && depth <= 0) {
       out.emplace_back(text.substr(start, i - start), start);
       start = i + 1;
@@ -290,7 +304,8 @@ Spec compile(const AggregateOptions& o) {
     w.text = o.window;
     int64_t us = 0;
     if (parse_duration(o.window, us)) {
-      if (us <= 0) throw Error::usage(concat("--window: '", o.window, "' is not a positive duration"), "e.g. 15m, 1h, 1d");
+      if (us <= 0)
+        throw Error::usage(concat("--window: '", o.window, "' is not a positive duration"), "e.g. 15m, 1h, 1d");
       w.width = us;
     } else if (parse_time_unit(o.window, w.unit) && w.unit >= TimeUnit::Day) {
       w.calendar = true;
@@ -304,8 +319,8 @@ Spec compile(const AggregateOptions& o) {
       names.push_back(n);
     }
     s.window_key = s.keys.size();
-    s.keys.push_back(Key{"window_start", "", Expr::parse("null", "--window"), true});
-    s.keys.push_back(Key{"window_end", "", Expr::parse("null", "--window"), true});
+    s.keys.push_back(Key{"window_start", "", Expr::parse("null", "--window"), true, ""});
+    s.keys.push_back(Key{"window_end", "", Expr::parse("null", "--window"), true, ""});
     s.window = w;
     s.needs_time = true;
   }
@@ -317,7 +332,8 @@ Spec compile(const AggregateOptions& o) {
     for (auto& [part, offset] : split_list(text)) {
       std::string item = trim(part);
       if (item.empty())
-        throw Error::usage("-a: an empty item in the list", "separate aggregates with single commas: -a 'n = count(), s = sum(x)'")
+        throw Error::usage("-a: an empty item in the list",
+                           "separate aggregates with single commas: -a 'n = count(), s = sum(x)'")
             .detail(caret_lines(text, offset, 1));
       std::string name;
       size_t rhs = 0;

@@ -19,8 +19,15 @@ namespace bk::agg {
 namespace {
 
 enum : unsigned char {
-  kTagBool = 0x10, kTagNegHuge = 0x1F, kTagNumber = 0x20, kTagPosHuge = 0x21, kTagNaN = 0x22,
-  kTagTime = 0x30, kTagString = 0x40, kTagJson = 0x50, kTagNull = 0xFF
+  kTagBool = 0x10,
+  kTagNegHuge = 0x1F,
+  kTagNumber = 0x20,
+  kTagPosHuge = 0x21,
+  kTagNaN = 0x22,
+  kTagTime = 0x30,
+  kTagString = 0x40,
+  kTagJson = 0x50,
+  kTagNull = 0xFF
 };
 
 void put_be64(std::string& out, uint64_t v) {
@@ -153,8 +160,10 @@ bool decode_key_part(std::string_view& in, Type t, Column& out) {
       if (!get_be64(in, a) || !get_be64(in, b)) return false;
       int64_t whole = unorder_int(a);
       double frac = unorder_double(b);
-      if (frac == 0 && t != Type::Float64) out.append_int(whole);
-      else out.append_double(static_cast<double>(whole) + frac);
+      if (frac == 0 && t != Type::Float64)
+        out.append_int(whole);
+      else
+        out.append_double(static_cast<double>(whole) + frac);
       return true;
     }
     case kTagNegHuge:
@@ -171,8 +180,10 @@ bool decode_key_part(std::string_view& in, Type t, Column& out) {
     case kTagJson: {
       std::string_view v;
       if (!get_escaped(in, s, v)) return false;
-      if (tag == kTagString) out.append_string(v);
-      else out.append_json(v);
+      if (tag == kTagString)
+        out.append_string(v);
+      else
+        out.append_json(v);
       return true;
     }
   }
@@ -222,8 +233,10 @@ constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 // written, when the text had at most 9 digits after the point. `k` is a guess (the
 // last value's), updated. Below 2^53 / 10^9 at most one such decimal maps to x, so
 // any k that works gives the same value; above, the fewest digits are taken.
+constexpr double kUniqueDecimal = 9007199.254740992;  // 2^53 / 10^9
+
 bool short_decimal(double x, int& k, int64_t& m) {
-  constexpr double kUnique = 9007199.254740992;  // 2^53 / 10^9
+  constexpr double kUnique = kUniqueDecimal;
   constexpr double kMaxM = 9007199254740992.0;   // 2^53
   if (!std::isfinite(x)) return false;
   if (std::fabs(x) < kUnique) {
@@ -314,8 +327,10 @@ Val::Tag tag_of(Type t) {
 Val val_at(const Column& c, int64_t i) {
   Val v;
   v.tag = tag_of(c.type);
-  if (c.type == Type::Float64) v.f = c.floats[i];
-  else if (v.tag != Val::Str && v.tag != Val::Json) v.i = c.ints[i];
+  if (c.type == Type::Float64)
+    v.f = c.floats[i];
+  else if (v.tag != Val::Str && v.tag != Val::Json)
+    v.i = c.ints[i];
   return v;
 }
 
@@ -325,8 +340,10 @@ std::string_view str_at(const Column& c, int64_t i) {
 
 void put_val(std::string& out, const Val& v, std::string_view s) {
   out += static_cast<char>(v.tag);
-  if (v.tag == Val::Str || v.tag == Val::Json) put_str(out, s);
-  else if (v.tag != Val::None) put_u64(out, static_cast<uint64_t>(v.i));
+  if (v.tag == Val::Str || v.tag == Val::Json)
+    put_str(out, s);
+  else if (v.tag != Val::None)
+    put_u64(out, static_cast<uint64_t>(v.i));
 }
 bool get_val(std::string_view& in, Val& v, std::string& s) {
   if (in.empty()) return false;
@@ -347,8 +364,10 @@ void append_val(Column& out, const Val& v, std::string_view s) {
     case Val::None: out.append_null(); break;
     case Val::Bool: out.append_bool(v.i != 0); break;
     case Val::Int:
-      if (out.type == Type::Float64) out.append_double(static_cast<double>(v.i));
-      else out.append_int(v.i);
+      if (out.type == Type::Float64)
+        out.append_double(static_cast<double>(v.i));
+      else
+        out.append_int(v.i);
       break;
     case Val::Float: out.append_double(v.f); break;
     case Val::Time: out.append_timestamp(v.i); break;
@@ -432,13 +451,15 @@ class SumStates : public States {
         ++t.n;
         t.bin.add(x);
         if (t.non_decimal) continue;
-        if (have_m) {
+        if (have_m && std::fabs(x) < kUniqueDecimal) {  // the one decimal x can be
           t.dec.add(c.ints[i], k);
           continue;
         }
         int64_t m;
-        if (short_decimal(x, guess, m)) t.dec.add(m, guess);
-        else t.non_decimal = true;
+        if (short_decimal(x, guess, m))
+          t.dec.add(m, guess);
+        else
+          t.non_decimal = true;
       }
     }
   }
@@ -489,7 +510,7 @@ class VarStates : public States {
     const Column& c = *arg;
     if (c.type != Type::Int64 && c.type != Type::Float64) return;
     for (int64_t j = 0; j < rows; ++j) {
-        const int64_t i = row[j];
+      const int64_t i = row[j];
       if (!c.valid.get(i)) continue;
       Moments& t = m[gid[j]];
       double x = num(c, i);
@@ -555,8 +576,10 @@ class ExtremeStates : public States {
         Val& cur = v[gid[j]];
         Val x;
         x.tag = f ? Val::Float : Val::Int;
-        if (f) x.f = c.floats[i];
-        else x.i = c.ints[i];
+        if (f)
+          x.f = c.floats[i];
+        else
+          x.i = c.ints[i];
         if (cur.tag == x.tag && !(f && std::isnan(x.f)) && !(f && std::isnan(cur.f))) {
           bool better = f ? (sign_ < 0 ? x.f < cur.f : x.f > cur.f) : (sign_ < 0 ? x.i < cur.i : x.i > cur.i);
           if (better) cur = x;
@@ -623,7 +646,7 @@ class PickStates : public States {
     const Column& c = *arg;
     if (c.type == Type::Null) return;
     for (int64_t j = 0; j < rows; ++j) {
-        const int64_t i = row[j];
+      const int64_t i = row[j];
       if (!c.valid.get(i)) continue;
       Pick x;
       x.time = info.time[i];
@@ -683,7 +706,7 @@ class DistinctStates : public States {
     if (c.type == Type::Null) return;
     std::string k;
     for (int64_t j = 0; j < rows; ++j) {
-        const int64_t i = row[j];
+      const int64_t i = row[j];
       if (!c.valid.get(i)) continue;
       k.clear();
       encode_key_part(k, c, i);
@@ -726,7 +749,7 @@ class HllStates : public States {
     if (c.type == Type::Null) return;
     std::string k;
     for (int64_t j = 0; j < rows; ++j) {
-        const int64_t i = row[j];
+      const int64_t i = row[j];
       if (!c.valid.get(i)) continue;
       k.clear();
       encode_key_part(k, c, i);
@@ -757,7 +780,7 @@ class ValuesStates : public States {
     const Column& c = *arg;
     if (c.type != Type::Int64 && c.type != Type::Float64) return;
     for (int64_t j = 0; j < rows; ++j) {
-        const int64_t i = row[j];
+      const int64_t i = row[j];
       if (!c.valid.get(i)) continue;
       List& t = l[gid[j]];
       t.v.push_back(num(c, i));
@@ -804,7 +827,7 @@ class SketchStates : public States {
     const Column& c = *arg;
     if (c.type != Type::Int64 && c.type != Type::Float64) return;
     for (int64_t j = 0; j < rows; ++j) {
-        const int64_t i = row[j];
+      const int64_t i = row[j];
       if (!c.valid.get(i)) continue;
       double x = num(c, i);
       if (std::isfinite(x)) d[gid[j]].add(x);
@@ -872,8 +895,10 @@ Type result_type(Fn fn, uint32_t mask) {
 
 void finish(const Call& call, const States& st, uint32_t g, Column& out) {
   auto put_double = [&](double x) {
-    if (std::isnan(x)) out.append_null();
-    else out.append_double(x);
+    if (std::isnan(x))
+      out.append_null();
+    else
+      out.append_double(x);
   };
   switch (call.fn) {
     case Fn::CountStar:
@@ -883,7 +908,8 @@ void finish(const Call& call, const States& st, uint32_t g, Column& out) {
       const Sum& s = as<SumStates>(st).s[g];
       if (s.n == 0) return out.append_null();
       bool decimal = !s.non_decimal && !s.dec.overflow();
-      if (call.fn == Fn::Mean) return put_double(decimal ? s.dec.mean(static_cast<uint64_t>(s.n)) : s.bin.mean(static_cast<uint64_t>(s.n)));
+      if (call.fn == Fn::Mean)
+        return put_double(decimal ? s.dec.mean(static_cast<uint64_t>(s.n)) : s.bin.mean(static_cast<uint64_t>(s.n)));
       if (out.type == Type::Int64) {
         int64_t v;
         if (!decimal || !s.dec.as_int64(v))

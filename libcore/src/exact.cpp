@@ -644,6 +644,12 @@ double DecimalSum::value() const { return mean(1); }
 double DecimalSum::mean(uint64_t n) const {
   if (overflow_ || n == 0) return kNaN;
   const uint128_t m = magnitude(sum_);
+  // Both operands exact as doubles: one IEEE division is the correctly rounded ratio.
+  constexpr uint64_t kExact = uint64_t(1) << 53;
+  if (m < kExact && n < kExact / kDecimalUnit) {
+    double q = static_cast<double>(m) / static_cast<double>(kDecimalUnit * n);
+    return sum_ < 0 ? -q : q;
+  }
   const uint64_t l[2] = {static_cast<uint64_t>(m), static_cast<uint64_t>(m >> 64)};
   return round_ratio(sum_ < 0, l, 2, 0, kDecimalUnit, n);
 }
@@ -976,12 +982,16 @@ void DDSketch::save(std::string& out) const {
   }
 }
 
+// More values than anyone adds is corrupt data; the margin keeps a merge of two loaded
+// sketches clear of wrap-around.
+constexpr uint64_t kMaxLoadCount = uint64_t(1) << 62;
+
 bool DDSketch::load(std::string_view& in) {
   // Bucket indices a finite value can have; they bound what a store can allocate (~1 MiB).
   const int32_t min_index = dd_index(kZeroBelow), max_index = dd_index(DBL_MAX);
   Reader r(in);
   DDSketch d;
-  if (!r.get(d.zero_)) return false;
+  if (!r.get(d.zero_) || d.zero_ > kMaxLoadCount) return false;
   uint64_t total = d.zero_;
   for (Store* s : {&d.neg_, &d.pos_}) {
     uint32_t n = 0;
@@ -994,7 +1004,7 @@ bool DDSketch::load(std::string_view& in) {
       r.get(count);
       if (index < min_index || index > max_index || count == 0) return false;
       if (k > 0 && index <= prev) return false;  // ascending, no repeats
-      if (__builtin_add_overflow(total, count, &total)) return false;
+      if (__builtin_add_overflow(total, count, &total) || total > kMaxLoadCount) return false;
       if (k == 0) first = index;
       prev = index;
     }

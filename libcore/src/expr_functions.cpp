@@ -266,7 +266,8 @@ Vec fn_substr(Call& c) {
     if (has_len && __builtin_add_overflow(from, len, &to)) to = INT64_MAX;
     if (from < 0) from = 0;
     if (to <= from) return true;
-    size_t a = utf8_offset(s, from), b = utf8_offset(s, to);
+    size_t a = utf8_offset(s, from);
+    size_t b = to == INT64_MAX ? s.size() : a + utf8_offset(s.substr(a), to - from);
     out.append(s.substr(a, b - a));
     return true;
   });

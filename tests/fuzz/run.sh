@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz, makes their seed
 # corpora, and fuzzes each for SECONDS (default 60): the chunk reader, the expression
-# language, then bk-ingest's readers and transforms. Installs nothing. Exits non-zero when a fuzzer finds a crash,
+# language, then bk-ingest's readers and transforms, then the exact aggregation states. Installs nothing. Exits non-zero when a fuzzer finds a crash,
 # a leak, a sanitizer report or a timeout; the input that did it is left in
 # build-fuzz/fuzz-artifacts/.
 # Usage: tests/fuzz/run.sh [SECONDS]
@@ -12,7 +12,7 @@ build=build-fuzz
 
 CXX=${CXX:-clang++} cmake -S . -B "$build" -G Ninja -DBK_FUZZ=ON -DBK_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" bk-chunk-fuzz bk-expr-fuzz bk-ingest-fuzz bk-cat >/dev/null
+ninja -C "$build" bk-chunk-fuzz bk-expr-fuzz bk-ingest-fuzz bk-exact-fuzz bk-cat >/dev/null
 
 artifacts=$build/fuzz-artifacts
 mkdir -p "$artifacts"
@@ -83,3 +83,16 @@ for knobs in 1 5 29 61 125 253 2 6 30 62 3 7 31 0 4 20; do
   { printf "\\$(printf '%03o' "$knobs")"; printf '%s\n' "$body"; } >"$seeds/i$k"
 done
 fuzz ingest "$seeds"
+
+# Exact-state seeds: a kind byte (0 ExactSum, 1 DecimalSum, 2 HyperLogLog, 3 DDSketch,
+# 4 doubles to add in several orders), then the saved bytes of a small state.
+seeds=$build/fuzz-seeds-exact
+rm -rf "$seeds"
+mkdir -p "$seeds"
+printf '\000\000\001\376\377\377\377\003\000\000\000\000\000\000\000' >"$seeds/x1"  # 0.75
+printf '\000\012\002\316\373\377\377\001\000\000\000\000\000\000\000\001\000\000\000\000\000\000\000' >"$seeds/x2"
+printf '\001\000\300\015\307\334\001\000\000\000\000\000\000\000\000\000\000\000' >"$seeds/x3"  # 7.999
+printf '\002\000\002\000\005\000\003\200\000\001' >"$seeds/x4"
+printf '\003\002\000\000\000\000\000\000\000\001\000\000\000\012\000\000\000\003\000\000\000\000\000\000\000\001\000\000\000\106\000\000\000\001\000\000\000\000\000\000\000' >"$seeds/x5"
+printf '\004\232\231\231\231\231\231\271\077\232\231\231\231\231\231\311\277\000\000\000\000\000\000\360\177\001\000\000\000\000\000\000\000' >"$seeds/x6"
+fuzz exact "$seeds"

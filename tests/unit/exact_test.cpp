@@ -1246,5 +1246,14 @@ TEST_CASE("DDSketch: load") {
   DDSketch t;
   std::string_view in(bad);
   CHECK(!t.load(in));
+  std::string huge(16, '\0');  // 2^62 + 1 zeros: more than anyone adds
+  huge[0] = 1;
+  huge[7] = 0x40;
+  in = huge;
+  CHECK(!t.load(in));
+  huge[0] = 0;  // 2^62 is still taken
+  in = huge;
+  CHECK(t.load(in));
+  CHECK(t.count() == uint64_t(1) << 62);
   fuzz_load<DDSketch>(seeds, 17, 50000);
 }

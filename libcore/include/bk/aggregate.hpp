@@ -36,7 +36,7 @@ struct AggregateOptions {
   Format output_format = Format::Ndjson;
   bool output_format_given = false;
   chunk::Codec codec = chunk::Codec::Zstd;
-  std::string stats;       // --stats FILE
+  std::string stats;  // --stats FILE
 };
 
 void run_aggregate(Context& ctx, const AggregateOptions& opts);
