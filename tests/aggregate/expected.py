@@ -640,6 +640,9 @@ def queries():
     # Binary doubles (repr), some short decimals among them: exact binary sums.
     Q.append(Query("binary-by-site", ["-g", "site", "--time", "ts", "-a", a_flag(ITEMS_FVAL)],
                    ITEMS_FVAL, keys=[("site", field("site"))], sql_keys=["site"]))
+    # The same three from the chunk file bk-ingest made (decimal columns, typed times).
+    for q in list(Q):
+        Q.append(Query(q.name + "-from-chunk", q.args, q.items, keys=q.keys, chunk=True, duck=False))
     # No keys: one row; every function over value, n and fval.
     items = [("n", "count", A.count(), "count(*)")] + every("value", "value") + every("n", "n", qs=(0.5,), aqs=(0.5,)) \
         + every("fval", "fval", qs=(0.75,), aqs=(0.9,))
