@@ -3,7 +3,7 @@
 
 Every query of the suite is defined once, here: its bk-aggregate flags, a model of
 what it must print (computed with fractions, sorting and zoneinfo, without any of
-batchkit's code), and the same query in DuckDB's SQL (duckdb.py runs that one).
+batchkit's code), and the same query in DuckDB's SQL (duckdb_compare.py runs that one).
 
 The model follows the semantics of bk-aggregate (man bk-aggregate):
   - groups sorted by key: numbers numerically (5 and 5.0 one key), strings bytewise,
