@@ -769,12 +769,11 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
   {
     agg::NullWriter none(out);
     PipelineSpec ps;
-    const InputFile* first = inputs.empty() ? nullptr : &inputs[0];
-    ps.map = [&](Batch& b, const RawBlock& raw) {
-      if (o.merge)
-        engine.add_partial(b, static_cast<uint64_t>(raw.input - first));
-      else
-        engine.add_records(b);
+    ps.map = [&](Batch& b, const RawBlock&) {
+      // Ties of first/last between partial files go by the block's place in the input:
+      // each group is in one block of a partial file, so concatenated files work too.
+      if (o.merge) engine.add_partial(b, static_cast<uint64_t>(b.seq));
+      else engine.add_records(b);
     };
     ps.ordered = [&](Batch& b) {
       if (!b.error) engine.check_masks(b);

@@ -235,6 +235,29 @@ constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 // any k that works gives the same value; above, the fewest digits are taken.
 constexpr double kUniqueDecimal = 9007199.254740992;  // 2^53 / 10^9
 
+// short_decimal where m would pass 2^53 (|x| >= 2^53 / 10^9 or so): m computed and
+// checked in integers, m / 10^k rounded correctly by round_ratio. The fewest digits
+// win, as in the shortest text of x.
+bool large_decimal(double x, int& k, int64_t& m) {
+  if (!(std::fabs(x) < 9.2e9)) return false;  // m < 2^63 at 9 digits
+  int e = 0;
+  double f = std::frexp(std::fabs(x), &e);  // |x| = f * 2^e, f in [0.5, 1)
+  auto sig = static_cast<uint64_t>(std::ldexp(f, 53));
+  int shift = 53 - e;  // |x| = sig / 2^shift
+  for (int d = 0; d <= DecimalSum::kMaxScale; ++d) {
+    uint128_t num = static_cast<uint128_t>(sig) * static_cast<uint64_t>(kPow10[d]);
+    uint128_t q = shift > 0 ? (num + (uint128_t(1) << (shift - 1))) >> shift : num << -shift;
+    if (q >> 63) return false;
+    uint64_t limb = static_cast<uint64_t>(q);
+    if (round_ratio(x < 0, &limb, 1, 0, static_cast<uint64_t>(kPow10[d])) == x) {
+      k = d;
+      m = x < 0 ? -static_cast<int64_t>(limb) : static_cast<int64_t>(limb);
+      return true;
+    }
+  }
+  return false;
+}
+
 bool short_decimal(double x, int& k, int64_t& m) {
   constexpr double kUnique = kUniqueDecimal;
   constexpr double kMaxM = 9007199254740992.0;   // 2^53
@@ -248,7 +271,7 @@ bool short_decimal(double x, int& k, int64_t& m) {
   }
   for (int d = 0; d <= DecimalSum::kMaxScale; ++d) {
     double y = std::nearbyint(x * kPow10[d]);
-    if (std::fabs(y) >= kMaxM) return false;
+    if (std::fabs(y) >= kMaxM) return large_decimal(x, k, m);
     if (y / kPow10[d] == x) {
       k = d;
       m = static_cast<int64_t>(y);
@@ -810,7 +833,7 @@ class ValuesStates : public States {
     if (!get_u64(in, n) || n > in.size() / sizeof(double)) return false;
     size_t at = l[g].v.size();
     l[g].v.resize(at + n);
-    std::memcpy(l[g].v.data() + at, in.data(), n * sizeof(double));
+    if (n) std::memcpy(l[g].v.data() + at, in.data(), n * sizeof(double));
     in.remove_prefix(n * sizeof(double));
     l[g].sorted = false;
     return true;
