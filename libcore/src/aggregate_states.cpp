@@ -763,10 +763,24 @@ class DistinctStates : public States {
 
 // ---- approx_distinct -------------------------------------------------------------------------
 
-class HllStates : public States {
+// A sketch per group (HyperLogLog, DDSketch): it merges, saves and loads itself.
+template <typename Sketch>
+class SketchStates : public States {
  public:
-  std::vector<HyperLogLog> h;
-  void resize(uint32_t g) override { h.resize(g); }
+  std::vector<Sketch> v;
+  void resize(uint32_t g) override { v.resize(g); }
+  void merge(uint32_t g, const States& src, uint32_t sg) override { v[g].merge(as<SketchStates>(src).v[sg]); }
+  void save(uint32_t g, std::string& out) const override { v[g].save(out); }
+  bool load_merge(uint32_t g, std::string_view& in, uint64_t) override {
+    Sketch o;
+    if (!o.load(in)) return false;
+    v[g].merge(o);
+    return true;
+  }
+};
+
+class HllStates : public SketchStates<HyperLogLog> {
+ public:
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     const Column& c = *arg;
     if (c.type == Type::Null) return;
@@ -776,16 +790,8 @@ class HllStates : public States {
       if (!c.valid.get(i)) continue;
       k.clear();
       encode_key_part(k, c, i);
-      h[gid[j]].add_hash(XXH3_64bits(k.data(), k.size()));
+      v[gid[j]].add_hash(XXH3_64bits(k.data(), k.size()));
     }
-  }
-  void merge(uint32_t g, const States& src, uint32_t sg) override { h[g].merge(as<HllStates>(src).h[sg]); }
-  void save(uint32_t g, std::string& out) const override { h[g].save(out); }
-  bool load_merge(uint32_t g, std::string_view& in, uint64_t) override {
-    HyperLogLog o;
-    if (!o.load(in)) return false;
-    h[g].merge(o);
-    return true;
   }
 };
 
@@ -842,10 +848,8 @@ class ValuesStates : public States {
 
 // ---- approx_quantile ------------------------------------------------------------------------------
 
-class SketchStates : public States {
+class QuantileSketchStates : public SketchStates<DDSketch> {
  public:
-  std::vector<DDSketch> d;
-  void resize(uint32_t g) override { d.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     const Column& c = *arg;
     if (c.type != Type::Int64 && c.type != Type::Float64) return;
@@ -853,16 +857,8 @@ class SketchStates : public States {
       const int64_t i = row[j];
       if (!c.valid.get(i)) continue;
       double x = num(c, i);
-      if (std::isfinite(x)) d[gid[j]].add(x);
+      if (std::isfinite(x)) v[gid[j]].add(x);
     }
-  }
-  void merge(uint32_t g, const States& src, uint32_t sg) override { d[g].merge(as<SketchStates>(src).d[sg]); }
-  void save(uint32_t g, std::string& out) const override { d[g].save(out); }
-  bool load_merge(uint32_t g, std::string_view& in, uint64_t) override {
-    DDSketch o;
-    if (!o.load(in)) return false;
-    d[g].merge(o);
-    return true;
   }
 };
 
@@ -890,7 +886,7 @@ std::unique_ptr<States> make_states(Kind k) {
     case Kind::Distinct: return std::make_unique<DistinctStates>();
     case Kind::Hll: return std::make_unique<HllStates>();
     case Kind::Values: return std::make_unique<ValuesStates>();
-    case Kind::Sketch: return std::make_unique<SketchStates>();
+    case Kind::Sketch: return std::make_unique<QuantileSketchStates>();
   }
   return nullptr;
 }
@@ -960,7 +956,7 @@ void finish(const Call& call, const States& st, uint32_t g, Column& out) {
       return append_val(out, p.p[g].v, p.str(g));
     }
     case Fn::CountDistinct: out.append_int(as<DistinctStates>(st).count(g)); return;
-    case Fn::ApproxDistinct: out.append_int(as<HllStates>(st).h[g].estimate()); return;
+    case Fn::ApproxDistinct: out.append_int(as<HllStates>(st).v[g].estimate()); return;
     case Fn::Median:
     case Fn::Quantile: {
       const auto& v = as<ValuesStates>(st).sorted(g);
@@ -968,7 +964,7 @@ void finish(const Call& call, const States& st, uint32_t g, Column& out) {
       return put_double(interpolate(v, call.q));
     }
     case Fn::ApproxQuantile: {
-      const auto& d = as<SketchStates>(st).d[g];
+      const auto& d = as<QuantileSketchStates>(st).v[g];
       if (d.count() == 0) return out.append_null();
       return put_double(d.quantile(call.q));
     }
