@@ -31,3 +31,4 @@ run "bk ingest $demo/inbox -d $demo/raw --time ts --rejects $demo/rejects.ndjson
 run "bk ingest $demo/inbox -d $demo/raw --time ts --stats $demo/stats.json && cat $demo/stats.json"
 run "ls $demo/raw && bk cat $demo/raw --verify"
 run "bk cat $demo/raw --where 'ts >= \"2026-03-01\"' --select device,ts,value --head 3 -O csv"
+run "bk aggregate $demo/raw -g site --window quarter -a 'n = count(), kwh = sum(value), peak = max(value), med = median(value)' --having 'site <= \"s-01\"' -O csv"
