@@ -1,5 +1,4 @@
 // bk-ingest: raw readings in, clean typed chunk files out; nothing lost, nothing twice.
-#include <unistd.h>
 
 #include <charconv>
 #include <fstream>
@@ -159,7 +158,7 @@ See man bk-ingest, and man 7 bk for what every tool shares.
     if (o.print_schema && (app.count("-O") || app.count("--codec")))
       throw bk::Error::usage("--print-schema writes a schema; -O and --codec apply to data");
     if (!o.print_schema && o.dataset.empty() && o.output_format == bk::Format::Chunk &&
-        (o.output.empty() || o.output == "-") && ::isatty(1))
+        bk::stdout_is_terminal(o.output))
       throw bk::Error::usage("refusing to write binary chunk data to a terminal",
                              "redirect it to a file or a pipe, use -o FILE, -d DIR, or -O ndjson");
     bk::run_ingest(ctx, o);

@@ -1,10 +1,10 @@
-// bk-aggregate's engine: per-thread hash tables of group states filled by the batch
-// pipeline, merged by hash partition in parallel, sorted by key and finished.
+// bk-aggregate's engine: hash tables of group states, one per hash partition, filled
+// by the batch pipeline under each partition's lock; then the groups sorted by key and
+// finished.
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_sort.h>
 #include <oneapi/tbb/spin_mutex.h>
 #include <simdjson.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include <atomic>
@@ -25,7 +25,7 @@ namespace bk {
 namespace agg {
 namespace {
 
-constexpr int kPartitionBits = 6;  // the merge runs on 64 hash partitions in parallel
+constexpr int kPartitionBits = 6;  // 64 hash partitions, each a table with its own lock
 constexpr size_t kPartitions = size_t(1) << kPartitionBits;
 constexpr int64_t kOutputRows = 8192;  // groups per output batch
 const char* const kMetaColumn = "_bk_partial";
@@ -117,6 +117,8 @@ class Table {
 // it), and for the whole run.
 struct Masks {
   std::vector<uint32_t> keys, args;
+  explicit Masks(const Spec& spec) : keys(spec.keys.size(), 0), args(spec.args.size(), 0) {}
+  Masks() = default;
   void add(const Masks& o) {
     for (size_t k = 0; k < keys.size(); ++k) keys[k] |= o.keys[k];
     for (size_t k = 0; k < args.size(); ++k) args[k] |= o.args[k];
@@ -138,20 +140,16 @@ int64_t line_of(const Batch& b, int64_t i) { return static_cast<int64_t>(b.lines
 
 class Engine {
  public:
-  Engine(const Spec& spec, const AggregateOptions& o, Context& ctx) : spec_(spec), opts_(o), ctx_(ctx) {
+  Engine(const Spec& spec, const AggregateOptions& o) : spec_(spec), opts_(o), total_(spec) {
     for (size_t p = 0; p < kPartitions; ++p) parts_.push_back(std::make_unique<Table>(spec_));
-    total_.keys.assign(spec.keys.size(), 0);
-    total_.args.assign(spec.args.size(), 0);
   }
 
   // ---- reading records ----
 
-  // Parallel: one batch of records into this thread's table. Returns false when the
-  // batch has a record error (set in b.error, reported in input order).
+  // Parallel: one batch of records into the tables. A record error (no event time)
+  // is set in b.error, to be reported in input order, and the batch left out.
   void add_records(Batch& b) {
-    Masks m;
-    m.keys.assign(spec_.keys.size(), 0);
-    m.args.assign(spec_.args.size(), 0);
+    Masks m(spec_);
     if (spec_.where) {
       if (b.first_block) spec_.where->check(b);
       int64_t before = b.rows;
@@ -215,11 +213,12 @@ class Engine {
     record_masks(b.seq, std::move(m));
   }
 
-  // Parallel: one batch of a partial file (--merge) into this thread's table.
-  void add_partial(Batch& b, uint64_t source) {
-    Masks m;
-    m.keys.assign(spec_.keys.size(), 0);
-    m.args.assign(spec_.args.size(), 0);
+  // Parallel: one batch of a partial file (--merge) into the tables. Ties of
+  // first/last between partial files go by the block's place in the input (b.seq):
+  // each group is in one block of a partial file, so concatenated files work too.
+  void add_partial(Batch& b) {
+    Masks m(spec_);
+    const auto source = static_cast<uint64_t>(b.seq);
     int64_t meta = b.find(kMetaColumn), keyc = b.find(kKeyColumn);
     auto damaged = [&](const std::string& what) {
       return Error(concat("not a partial file of bk-aggregate, or a damaged one: ", what),
@@ -471,8 +470,6 @@ class Engine {
         .at(source);
   }
 
-  Masks& total() { return total_; }
-
  private:
   bool event_time(Batch& b, std::vector<int64_t>& time) {
     int64_t tc = spec_.time_field.empty() ? b.time_field : b.find(spec_.time_field);
@@ -630,7 +627,6 @@ class Engine {
 
   const Spec& spec_;
   const AggregateOptions& opts_;
-  Context& ctx_;
   std::vector<std::unique_ptr<Table>> parts_;
   std::mutex mu_;
   std::map<int64_t, Masks> pending_;
@@ -658,7 +654,7 @@ AggregateOptions options_of_partial(const InputFile& in, const ReadOptions& ropt
   Batch b = parse_block(raw);
   int64_t meta = b.find(kMetaColumn);
   if (meta < 0 || b.rows == 0 || b.columns[meta].type != Type::String || !b.columns[meta].valid.get(0)) throw bad();
-  Masks m;
+  Masks m;  // read, not needed here
   canonical = Engine::read_meta(b.columns[meta].str(0), in.display, m);
   simdjson::dom::parser parser;
   simdjson::padded_string padded(canonical);
@@ -695,27 +691,10 @@ AggregateOptions options_of_partial(const InputFile& in, const ReadOptions& ropt
   return o;
 }
 
-std::chrono::steady_clock::time_point g_started;
-
-void write_stats(const Context& ctx, const AggregateOptions& o, size_t inputs, int64_t filtered, int64_t groups,
-                 int64_t rows_out) {
-  if (o.stats.empty()) return;
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g_started).count();
-  std::string s = concat("{\"inputs\":", inputs, ",\"rows_in\":", ctx.counters.rows_in.load(),
-                         ",\"rows_filtered\":", filtered, ",\"groups\":", groups, ",\"rows_out\":", rows_out,
-                         ",\"bytes_read\":", ctx.counters.bytes_read.load(), ",\"seconds\":");
-  append_double(s, std::round(seconds * 1000) / 1000);
-  s += "}\n";
-  bk::Output out(o.stats);
-  out.write(s);
-  out.commit();
-}
-
 }  // namespace
 }  // namespace agg
 
 void run_aggregate(Context& ctx, const AggregateOptions& given) {
-  agg::g_started = std::chrono::steady_clock::now();
   AggregateOptions o = given;
   if (o.partial && !o.having.empty())
     throw Error::usage("--having applies when the result is finished; give it to --merge, not --partial");
@@ -726,7 +705,7 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
       throw Error::usage("--partial writes chunk files; -O does not apply");
     o.output_format = Format::Chunk;
   }
-  if (o.output_format == Format::Chunk && (o.output.empty() || o.output == "-") && ::isatty(1))
+  if (o.output_format == Format::Chunk && stdout_is_terminal(o.output))
     throw Error::usage("refusing to write binary chunk data to a terminal",
                        "redirect it to a file or a pipe, or use -o FILE");
 
@@ -765,15 +744,15 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
   WriteOptions wopts;
   wopts.codec = o.codec;
   auto writer = make_writer(o.output_format, out, wopts);
-  agg::Engine engine(spec, o, ctx);
+  agg::Engine engine(spec, o);
   {
     agg::NullWriter none(out);
     PipelineSpec ps;
     ps.map = [&](Batch& b, const RawBlock&) {
-      // Ties of first/last between partial files go by the block's place in the input:
-      // each group is in one block of a partial file, so concatenated files work too.
-      if (o.merge) engine.add_partial(b, static_cast<uint64_t>(b.seq));
-      else engine.add_records(b);
+      if (o.merge)
+        engine.add_partial(b);
+      else
+        engine.add_records(b);
     };
     ps.ordered = [&](Batch& b) {
       if (!b.error) engine.check_masks(b);
@@ -783,7 +762,11 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
   int64_t groups = engine.groups(), rows_out = 0;
   engine.write(*writer, rows_out);
   out.commit();
-  agg::write_stats(ctx, o, inputs.size(), engine.filtered(), groups, rows_out);
+  if (!o.stats.empty())
+    write_run_stats(
+        ctx, o.stats,
+        concat("\"inputs\":", inputs.size(), ",\"rows_in\":", ctx.counters.rows_in.load(),
+               ",\"rows_filtered\":", engine.filtered(), ",\"groups\":", groups, ",\"rows_out\":", rows_out));
 }
 
 }  // namespace bk

@@ -42,7 +42,6 @@ enum class Fn : uint8_t {
 enum class Kind : uint8_t { Count, Sum, Var, Min, Max, First, Last, Distinct, Hll, Values, Sketch };
 
 Kind kind_of(Fn f);
-std::string_view fn_name(Fn f);
 
 // A bit per Type, for the types an argument or key was seen with.
 inline uint32_t type_bit(Type t) { return 1u << static_cast<int>(t); }
@@ -50,8 +49,7 @@ inline bool has_type(uint32_t mask, Type t) { return mask & type_bit(t); }
 
 struct StateSpec {
   Kind kind;
-  std::string arg;     // canonical text of the argument ("" for count())
-  int arg_index = -1;  // into Spec::args
+  int arg_index = -1;  // into Spec::args; -1 for count()
 };
 
 struct Call {  // one aggregate call in -a or --having
@@ -74,7 +72,6 @@ struct Arg {  // an argument expression, evaluated once per batch however many s
 
 struct Key {
   std::string name;
-  std::string text;  // as written, for the partial's specification
   Expr expr;
   bool window = false;  // window_start / window_end: computed from the event time
   std::string field;    // the expression is this field alone (read in place)
@@ -82,7 +79,6 @@ struct Key {
 
 struct Item {  // one -a item: a name and an expression over keys and finished aggregates
   std::string name;
-  std::string text;  // the expression as written
   Expr expr;
   std::string hidden;  // the expression is this finished aggregate alone (moved, not evaluated)
 };
@@ -91,7 +87,6 @@ struct Window {
   bool calendar = false;
   int64_t width = 0;  // fixed windows, µs
   TimeUnit unit = TimeUnit::Day;
-  std::string text;
 };
 
 struct Spec {
@@ -106,7 +101,6 @@ struct Spec {
   std::optional<Expr> having;
   bool needs_time = false;  // windows, first(), last()
   std::string time_field;
-  std::string tz_name;
   std::shared_ptr<const TimeZone> tz;
   ExprOptions eopts;
   // The canonical text that partial files carry and --merge compares.

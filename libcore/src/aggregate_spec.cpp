@@ -172,7 +172,7 @@ class Compiler {
       if (s_.states[k].kind == kind && s_.states[k].arg_index == arg_index) state = static_cast<int>(k);
     if (state < 0) {
       state = static_cast<int>(s_.states.size());
-      s_.states.push_back(StateSpec{kind, canon, arg_index});
+      s_.states.push_back(StateSpec{kind, arg_index});
     }
     int index = -1;
     for (size_t k = 0; k < s_.calls.size(); ++k)
@@ -224,13 +224,6 @@ Kind kind_of(Fn f) {
   return Kind::Count;
 }
 
-std::string_view fn_name(Fn f) {
-  if (f == Fn::CountStar) return "count";
-  for (const auto& d : kFns)
-    if (d.fn == f) return d.name;
-  return "?";
-}
-
 std::vector<std::pair<std::string, size_t>> split_list(const std::string& text) {
   std::vector<std::pair<std::string, size_t>> out;
   int depth = 0;
@@ -261,15 +254,8 @@ std::vector<std::pair<std::string, size_t>> split_list(const std::string& text) 
 
 Spec compile(const AggregateOptions& o) {
   Spec s;
-  if (!o.tz.empty()) {
-    try {
-      s.tz = TimeZone::load(o.tz);
-    } catch (const Error& e) {
-      throw Error(concat("--tz: ", e.message()), e.hint(), e.kind());
-    }
-    s.eopts.tz = s.tz;
-    s.tz_name = o.tz;
-  }
+  s.tz = load_tz_flag(o.tz);
+  s.eopts.tz = s.tz;
   s.time_field = o.time_field;
   if (!o.where.empty()) s.where = Expr::parse(o.where, "--where", s.eopts);
 
@@ -295,13 +281,12 @@ Spec compile(const AggregateOptions& o) {
         fail_at("-g", item, 0, item.size(), concat("the key '", name, "' is given twice"), "name each key once");
       names.push_back(name);
       std::string field = tree->kind == NodeKind::Field ? tree->name : "";
-      s.keys.push_back(Key{name, item, make_expr(item, "-g", s.eopts, std::move(tree)), false, field});
+      s.keys.push_back(Key{name, make_expr(item, "-g", s.eopts, std::move(tree)), false, field});
     }
   }
 
   if (!o.window.empty()) {
     Window w;
-    w.text = o.window;
     int64_t us = 0;
     if (parse_duration(o.window, us)) {
       if (us <= 0)
@@ -319,8 +304,8 @@ Spec compile(const AggregateOptions& o) {
       names.push_back(n);
     }
     s.window_key = s.keys.size();
-    s.keys.push_back(Key{"window_start", "", Expr::parse("null", "--window"), true, ""});
-    s.keys.push_back(Key{"window_end", "", Expr::parse("null", "--window"), true, ""});
+    s.keys.push_back(Key{"window_start", Expr::parse("null", "--window"), true, ""});
+    s.keys.push_back(Key{"window_end", Expr::parse("null", "--window"), true, ""});
     s.window = w;
     s.needs_time = true;
   }
@@ -346,8 +331,7 @@ Spec compile(const AggregateOptions& o) {
                 "give each output its own name: NAME = EXPRESSION");
       visible.push_back(name);
       std::string hidden = tree->kind == NodeKind::Field && tree->name[0] == '\x01' ? tree->name : "";
-      s.outputs.push_back(
-          Item{name, named ? trim(item.substr(rhs)) : item, make_expr(item, "-a", s.eopts, std::move(tree)), hidden});
+      s.outputs.push_back(Item{name, make_expr(item, "-a", s.eopts, std::move(tree)), hidden});
     }
   }
   if (s.outputs.empty())

@@ -225,6 +225,15 @@ inline double num(const Column& c, int64_t i) {
   return c.type == Type::Float64 ? c.floats[i] : static_cast<double>(c.ints[i]);
 }
 
+// f(j, x) for each row[j] of `c` that holds a number x (as a double); none when `c`
+// holds no numbers.
+template <typename F>
+void each_number(const Column& c, const uint32_t* row, int64_t rows, F f) {
+  if (c.type != Type::Int64 && c.type != Type::Float64) return;
+  for (int64_t j = 0; j < rows; ++j)
+    if (c.valid.get(row[j])) f(j, num(c, row[j]));
+}
+
 constexpr int64_t kAhead = 8;  // rows ahead whose state is prefetched
 
 constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
@@ -260,7 +269,7 @@ bool large_decimal(double x, int& k, int64_t& m) {
 
 bool short_decimal(double x, int& k, int64_t& m) {
   constexpr double kUnique = kUniqueDecimal;
-  constexpr double kMaxM = 9007199254740992.0;   // 2^53
+  constexpr double kMaxM = 9007199254740992.0;  // 2^53
   if (!std::isfinite(x)) return false;
   if (std::fabs(x) < kUnique) {
     double y = std::nearbyint(x * kPow10[k]);
@@ -530,17 +539,12 @@ class VarStates : public States {
   std::vector<Moments> m;
   void resize(uint32_t g) override { m.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
-    const Column& c = *arg;
-    if (c.type != Type::Int64 && c.type != Type::Float64) return;
-    for (int64_t j = 0; j < rows; ++j) {
-      const int64_t i = row[j];
-      if (!c.valid.get(i)) continue;
+    each_number(*arg, row, rows, [&](int64_t j, double x) {
       Moments& t = m[gid[j]];
-      double x = num(c, i);
       ++t.n;
       t.s1.add(x);
       add_square(t.s2, x);
-    }
+    });
   }
   void merge(uint32_t g, const States& src, uint32_t sg) override {
     const Moments& o = as<VarStates>(src).m[sg];
@@ -806,15 +810,11 @@ class ValuesStates : public States {
   std::vector<List> l;
   void resize(uint32_t g) override { l.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
-    const Column& c = *arg;
-    if (c.type != Type::Int64 && c.type != Type::Float64) return;
-    for (int64_t j = 0; j < rows; ++j) {
-      const int64_t i = row[j];
-      if (!c.valid.get(i)) continue;
+    each_number(*arg, row, rows, [&](int64_t j, double x) {
       List& t = l[gid[j]];
-      t.v.push_back(num(c, i));
+      t.v.push_back(x);
       t.sorted = false;
-    }
+    });
   }
   void merge(uint32_t g, const States& src, uint32_t sg) override {
     const auto& o = as<ValuesStates>(src).l[sg];
@@ -851,14 +851,9 @@ class ValuesStates : public States {
 class QuantileSketchStates : public SketchStates<DDSketch> {
  public:
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
-    const Column& c = *arg;
-    if (c.type != Type::Int64 && c.type != Type::Float64) return;
-    for (int64_t j = 0; j < rows; ++j) {
-      const int64_t i = row[j];
-      if (!c.valid.get(i)) continue;
-      double x = num(c, i);
+    each_number(*arg, row, rows, [&](int64_t j, double x) {
       if (std::isfinite(x)) v[gid[j]].add(x);
-    }
+    });
   }
 };
 

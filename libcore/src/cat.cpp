@@ -5,7 +5,6 @@
 // dataset's files are also checked against its manifest.
 #include "bk/cat.hpp"
 
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -305,19 +304,12 @@ void run_cat(Context& ctx, const CatOptions& opts) {
   // Check the flags before reading anything.
   if (opts.head < -1) throw Error::usage("--head: must be 0 or more");
   using Mode = CatOptions::Mode;
-  if (opts.mode == Mode::Convert && opts.output_format == Format::Chunk && (opts.output.empty() || opts.output == "-") &&
-      ::isatty(1))
+  if (opts.mode == Mode::Convert && opts.output_format == Format::Chunk && stdout_is_terminal(opts.output))
     throw Error::usage("refusing to write binary chunk data to a terminal",
                        "redirect it to a file or a pipe, or use -o FILE");
   // Expressions are parsed (and the time zone loaded) before anything is read.
   ExprOptions eopts;
-  if (!opts.tz.empty()) {
-    try {
-      eopts.tz = TimeZone::load(opts.tz);
-    } catch (const Error& e) {
-      throw Error(concat("--tz: ", e.message()), e.hint(), e.kind());
-    }
-  }
+  eopts.tz = load_tz_flag(opts.tz);
   std::vector<Assignment> sets;
   for (const auto& text : opts.set) sets.push_back(parse_assignment(text, "--set", eopts));
   std::optional<Expr> where;

@@ -741,21 +741,12 @@ class SchemaCollector : public Writer {
   Schema& s_;
 };
 
-std::chrono::steady_clock::time_point g_started;  // when run_ingest began
-
-// --stats: the counts, what the mode adds, the bytes read, and the run's wall time
-// (last, so tests can strip it).
+// --stats: the counts, then what the mode adds.
 void write_stats(const Context& ctx, const IngestOptions& o, const IngestCounts& c, const std::string& extra) {
   if (o.stats.empty()) return;
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g_started).count();
-  std::string s = concat("{\"read\":", c.read, ",\"written\":", c.written, ",\"rejected\":", c.rejected,
-                         ",\"deduplicated\":", c.deduplicated, ",\"filtered\":", c.filtered, extra,
-                         ",\"bytes_read\":", ctx.counters.bytes_read.load(), ",\"seconds\":");
-  append_double(s, std::round(seconds * 1000) / 1000);
-  s += "}\n";
-  Output out(o.stats);
-  out.write(s);
-  out.commit();
+  write_run_stats(ctx, o.stats,
+                  concat("\"read\":", c.read, ",\"written\":", c.written, ",\"rejected\":", c.rejected,
+                         ",\"deduplicated\":", c.deduplicated, ",\"filtered\":", c.filtered, extra));
 }
 
 // Runs the pipeline over `inputs` into `writer`, with the transform and the sink.
@@ -772,15 +763,6 @@ void ingest_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const I
   int64_t before = ctx.counters.rows_out;
   run_pipeline(ctx, inputs, ropts, spec, writer);
   sink.finish(ctx.counters.rows_out - before);
-}
-
-std::shared_ptr<const TimeZone> load_tz(const std::string& name) {
-  if (name.empty()) return nullptr;
-  try {
-    return TimeZone::load(name);
-  } catch (const Error& e) {
-    throw Error(concat("--tz: ", e.message()), e.hint(), e.kind());
-  }
 }
 
 // ---- the three ways out ----------------------------------------------------------
@@ -1165,8 +1147,7 @@ void run_ingest(Context& ctx, const IngestOptions& o) {
     for (size_t b = a + 1; b < o.dedup.size(); ++b)
       if (o.dedup[a] == o.dedup[b]) throw Error::usage(concat("--dedup names '", o.dedup[a], "' twice"));
 
-  g_started = std::chrono::steady_clock::now();
-  auto tz = load_tz(o.tz);
+  auto tz = load_tz_flag(o.tz);
   Transform t(o, tz ? tz : std::shared_ptr<const TimeZone>(std::shared_ptr<const TimeZone>{}, &TimeZone::utc()));
   if (rolling) return run_roll(ctx, o, t);
   if (!o.dataset.empty()) return run_dataset(ctx, o, t);

@@ -477,4 +477,8 @@ void Output::commit() {
 
 bool Output::is_terminal() const { return ::isatty(fd_); }
 
+bool stdout_is_terminal(const std::string& output) {
+  return (output.empty() || output == "-") && ::isatty(1);
+}
+
 }  // namespace bk

@@ -3,11 +3,13 @@
 #include <oneapi/tbb/parallel_pipeline.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "bk/error.hpp"
+#include "bk/text.hpp"
 
 namespace bk {
 
@@ -48,6 +50,16 @@ class WorkPool {
 };
 
 }  // namespace
+
+void write_run_stats(const Context& ctx, const std::string& path, const std::string& fields) {
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count();
+  std::string s = concat("{", fields, ",\"bytes_read\":", ctx.counters.bytes_read.load(), ",\"seconds\":");
+  append_double(s, std::round(seconds * 1000) / 1000);
+  s += "}\n";
+  Output out(path);
+  out.write(s);
+  out.commit();
+}
 
 void number_lines(Batch& b, int64_t& next_line) {
   if (b.first_block) next_line = 1;

@@ -553,6 +553,15 @@ std::shared_ptr<const TimeZone> TimeZone::fixed(int32_t offset_seconds) {
   return ZoneBuilder::fixed(name, offset_seconds, name);
 }
 
+std::shared_ptr<const TimeZone> load_tz_flag(const std::string& name) {
+  if (name.empty()) return nullptr;
+  try {
+    return TimeZone::load(name);
+  } catch (const Error& e) {
+    throw Error(concat("--tz: ", e.message()), e.hint(), e.kind());
+  }
+}
+
 std::shared_ptr<const TimeZone> TimeZone::load(std::string_view name) {
   if (name == "UTC" || name == "utc" || name == "Z" || name == "z") return utc_zone();
   const char* env = std::getenv("TZDIR");

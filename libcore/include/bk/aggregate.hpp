@@ -1,9 +1,9 @@
 // bk-aggregate: records grouped by key expressions and time windows, reduced by
 // aggregate functions; exact, parallel, and mergeable across shards.
 //
-//   read → parse → --where → group keys → per-thread hash tables of aggregate states
-//        → tables merged (in parallel, by hash partition) → groups sorted by key
-//        → states finished → -a expressions → --having → output
+//   read → parse → --where → group keys → 64 hash-partition tables of aggregate
+//        states (each batch updates them partition by partition, under their locks)
+//        → groups sorted by key → states finished → -a expressions → --having → output
 //
 // Every state merges exactly and independently of order (exact sums, min/max, first and
 // last by event time with input order breaking ties, value lists, HyperLogLog registers,

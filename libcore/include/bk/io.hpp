@@ -63,6 +63,10 @@ std::unique_ptr<ByteReader> open_input(const InputFile& in);
 // An output: standard output, or a file written under a temporary name in the same
 // folder and renamed into place by commit(). Without commit() the file never appears.
 // A path that exists and is not a regular file (/dev/null, a FIFO) is written in place.
+// True when `output` ("" or "-") is standard output and that is a terminal: where
+// tools refuse to write binary chunk data.
+bool stdout_is_terminal(const std::string& output);
+
 class Output {
  public:
   explicit Output(const std::string& path);  // "" or "-": standard output

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -39,7 +40,13 @@ struct Context {
   int threads = 0;                   // 0: every core
   int64_t block_bytes = 0;           // target size of a raw block; 0: the writer's preference
   Counters counters;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();  // the run's start
 };
+
+// --stats FILE: writes {FIELDS,"bytes_read":N,"seconds":S} and a newline to `path`
+// (atomically); FIELDS is the tool's own `"name":value,…`. The wall time since
+// ctx.started comes last, so tests can strip it.
+void write_run_stats(const Context& ctx, const std::string& path, const std::string& fields);
 
 struct PipelineSpec {
   // Parallel, per batch, with the raw block it was parsed from (for record_text).

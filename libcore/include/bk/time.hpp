@@ -151,6 +151,9 @@ CivilTime to_civil(int64_t utc_micros, const TimeZone& tz);
 //   02:30.
 // - Microsecond, Millisecond, Second: offsets are whole seconds, so plain arithmetic.
 // In UTC and fixed offsets every unit is arithmetic without a table look-up.
+// The zone of a --tz flag: null for "" (UTC); errors as TimeZone::load's, naming --tz.
+std::shared_ptr<const TimeZone> load_tz_flag(const std::string& name);
+
 int64_t trunc_time(int64_t utc_micros, TimeUnit unit, const TimeZone& tz);
 // Start of the unit after the one containing t (the end of t's window), in tz:
 // trunc_time(t) <= t < next_time(t), and next_time(t) is where the next unit starts.
