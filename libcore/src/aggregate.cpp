@@ -691,6 +691,17 @@ AggregateOptions options_of_partial(const InputFile& in, const ReadOptions& ropt
   return o;
 }
 
+// The input fields the specification reads: keys, arguments, --where, --time.
+std::shared_ptr<const std::vector<std::string>> input_fields(const Spec& spec) {
+  auto f = std::make_shared<std::vector<std::string>>();
+  for (const auto& k : spec.keys)
+    if (!k.window) k.expr.fields(*f);
+  for (const auto& a : spec.args) a.expr.fields(*f);
+  if (spec.where) spec.where->fields(*f);
+  if (!spec.time_field.empty()) f->push_back(spec.time_field);
+  return f;
+}
+
 }  // namespace
 }  // namespace agg
 
@@ -738,7 +749,10 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
     o.tz = from.tz;
   }
   agg::Spec spec = agg::compile(o);
-  if (!o.merge) inputs = expand_inputs(o.inputs);
+  if (!o.merge) {
+    inputs = expand_inputs(o.inputs);
+    o.read.only = agg::input_fields(spec);
+  }
 
   bk::Output out(o.output);
   WriteOptions wopts;

@@ -916,6 +916,17 @@ Type Expr::check(const Batch& b) const {
   return eval_node(*root_, ctx).type;
 }
 
+namespace {
+void collect_fields(const ExprNode& node, std::vector<std::string>& out) {
+  if (node.kind == NodeKind::Field) out.push_back(node.name);
+  for (const auto& a : node.args) collect_fields(*a, out);
+}
+}  // namespace
+
+void Expr::fields(std::vector<std::string>& out) const {
+  if (root_) collect_fields(*root_, out);
+}
+
 Column Expr::eval(const Batch& b) const {
   EvalCtx ctx{text_, flag_, opts_, b, b.rows};
   return eval_node(*root_, ctx).to_column(b.rows);

@@ -12,6 +12,7 @@
 // place, the line itself) and parsing goes on with the next line.
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -45,13 +46,15 @@ namespace {
 
 class RecordBuilder {
  public:
-  explicit RecordBuilder(Batch& b) : b_(b) {}
+  // `only`: the fields to keep (null: all); the others are parsed but build no column.
+  RecordBuilder(Batch& b, const std::vector<std::string>* only) : b_(b), only_(only) {}
 
   // Sets the field `name`, the `pos`-th field of the current record. Values wait
   // for end_row(): a key repeated in one object keeps its last value, and the
   // values it replaces never reach (and never widen) the column.
   void set(std::string_view name, size_t pos, simdjson::dom::element v) {
     int idx = column(name, pos);
+    if (idx == kSkip) return;
     if (row_of_[idx] == b_.rows) {
       for (auto& p : pending_)
         if (p.first == idx) p.second = v;
@@ -80,15 +83,21 @@ class RecordBuilder {
  private:
   // The column of `name`, created full of nulls when new; the column for the pos-th
   // field of the previous record is tried first.
+  // A field left out (see `only`) is kSkip.
   int column(std::string_view name, size_t pos) {
     if (pos < hint_.size()) {
       int h = hint_[pos];
       if (h >= 0 && same(b_.names[h], name)) return h;
+      if (h == kSkip && same(skipped_[pos], name)) return kSkip;
     }
     int idx;
     auto it = index_.find(std::string(name));
     if (it != index_.end()) {
       idx = it->second;
+    } else if (only_ && std::find(only_->begin(), only_->end(), name) == only_->end()) {
+      idx = kSkip;
+      if (pos >= skipped_.size()) skipped_.resize(pos + 1);
+      skipped_[pos] = std::string(name);
     } else {
       idx = static_cast<int>(b_.columns.size());
       b_.add_column(std::string(name), Column::nulls(b_.rows));
@@ -100,7 +109,10 @@ class RecordBuilder {
     return idx;
   }
 
+  static constexpr int kSkip = -2;
   Batch& b_;
+  const std::vector<std::string>* only_;
+  std::vector<std::string> skipped_;  // per position: the name of the field left out there
   std::vector<int> hint_;
   std::unordered_map<std::string, int> index_;
   std::vector<int64_t> row_of_;  // per column: the last row that set it
@@ -181,7 +193,7 @@ bool parse_ndjson_fast(const RawBlock& block, Batch& b) {
   if (n == 0) return true;
   simdjson::dom::document_stream stream;
   if (parser.parse_many(base, n, n + 1).get(stream)) return false;
-  RecordBuilder rb(b);
+  RecordBuilder rb(b, block.only.get());
   int64_t line = block.skip_lines + 1;
   size_t prev_end = 0;
   bool first = true;
@@ -224,7 +236,7 @@ Batch parse_ndjson(const RawBlock& block) {
   thread_local simdjson::dom::parser parser;
   Batch b;
   b.source = block.input ? block.input->display : "";
-  RecordBuilder rb(b);
+  RecordBuilder rb(b, block.only.get());
   const char* p = block.data.data();
   const char* end = p + block.data.size();
   int64_t line = block.skip_lines;

@@ -355,6 +355,7 @@ bool BlockReader::next(RawBlock& out) {
   out.delimiter = delimiter_;
   out.strings = opts_.strings;
   out.keep_going = opts_.keep_going;
+  out.only = first_ ? nullptr : opts_.only;
   out.header = header_;
   out.input = &in_;
   out.skip_lines = first_ ? header_lines_ : 0;

@@ -437,4 +437,33 @@ TEST_CASE("keep_going: many bad lines in one block, columns keep exactly the goo
   }
 }
 
+TEST_CASE("only: fields left out build no column, rows and errors stay") {
+  RawBlock raw = make_block(Format::Ndjson,
+                            "{\"k\":\"a\",\"v\":1,\"x\":\"s\"}\n"
+                            "{\"x\":[1,2],\"v\":2.5,\"k\":\"b\"}\n"
+                            "{\"y\":true}\n"
+                            "{\"k\":\"c\",\"k\":\"d\",\"x\":null}\n");
+  raw.only = std::make_shared<std::vector<std::string>>(Strings{"v", "k"});
+  Batch b = parse_ndjson(raw);
+  REQUIRE(!b.error);
+  CHECK(b.rows == 4);
+  CHECK(b.names == Strings{"k", "v"});
+  CHECK(col(b, "k").str(0) == "a");
+  CHECK(col(b, "k").str(1) == "b");
+  CHECK(col(b, "k").is_null(2));
+  CHECK(col(b, "k").str(3) == "d");  // a repeated key keeps its last value
+  CHECK(col(b, "v").type == Type::Float64);
+  CHECK(col(b, "v").floats[1] == 2.5);
+  CHECK(col(b, "v").is_null(3));
+  CHECK(b.lines == std::vector<int64_t>{1, 2, 3, 4});
+
+  // A field left out is still parsed: bad JSON there is still an error of its line.
+  RawBlock bad = make_block(Format::Ndjson, "{\"k\":\"a\"}\n{\"k\":\"b\",\"x\":tru}\n");
+  bad.only = raw.only;
+  Batch e = parse_ndjson(bad);
+  CHECK(e.rows == 1);
+  REQUIRE(e.error);
+  CHECK(std::string(batch_error(e).what()).find(":2: invalid literal") != std::string::npos);
+}
+
 TEST_SUITE_END();

@@ -45,6 +45,8 @@ class Expr {
   std::vector<uint8_t> eval_filter(const Batch& b) const;
 
   const std::string& text() const { return text_; }
+  // Appends the names of the fields the expression reads.
+  void fields(std::vector<std::string>& out) const;
 
  private:
   friend Expr make_expr(std::string text, std::string flag, ExprOptions opts, std::unique_ptr<ExprNode> root);

@@ -35,6 +35,11 @@ struct ReadOptions {
   // row with the wrong number of fields, an unclosed quote) goes to Batch::rejects and
   // parsing goes on; without it, it ends the block with Batch::error.
   bool keep_going = false;
+  // The fields the tool reads, when it knows them (null: all). Blocks after the first
+  // of each input may leave the other fields out (NDJSON parses and checks them, but
+  // builds no column); the first block has them all, so expressions are checked, and
+  // typos named, against every field an input has.
+  std::shared_ptr<const std::vector<std::string>> only;
 };
 
 // Parses "--delimiter" values: one character, or "\t" / "tab".
@@ -64,6 +69,7 @@ struct RawBlock {
   char delimiter = ',';
   bool strings = false;
   bool keep_going = false;  // see ReadOptions
+  std::shared_ptr<const std::vector<std::string>> only;  // see ReadOptions
   std::shared_ptr<const TextHeader> header;  // CSV/TSV
   const InputFile* input = nullptr;
   PaddedBuffer data;
