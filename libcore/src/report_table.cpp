@@ -215,6 +215,28 @@ std::vector<std::vector<int64_t>> group_rows(const Work& w, const std::vector<in
   return groups;
 }
 
+// The error for a total column that holds something else than numbers: it names the
+// first value that is not a number, or, in a column of numbers as text, the first.
+[[noreturn]] void not_numbers(const Column& c, const std::string& name, const Work& w, const Input& in) {
+  int64_t first = -1, bad = -1;
+  for (int64_t r = 0; r < c.size() && bad < 0; ++r) {
+    if (c.is_null(r)) continue;
+    if (first < 0) first = r;
+    int64_t i;
+    double d;
+    if (c.type != Type::String || parse_number(c.str(r), i, d) == NumberKind::None) bad = r;
+  }
+  int64_t r = bad >= 0 ? bad : first;
+  std::string v;
+  append_value_text(v, c, r);
+  auto err = bad >= 0 ? Error(concat("--total ", name, ": '", v, "' is not a number"),
+                              "total only number columns; leave that record out, e.g. with bk cat --where")
+                      : Error(concat("--total ", name, ": the column holds numbers as text ('", v, "')"),
+                              concat("read it without --strings, or convert it: bk cat --set '", name, " = to_float(",
+                                     name, ")'"));
+  throw std::move(err).at(in.sources[in.source[w.origin[r]]], in.line[w.origin[r]]);
+}
+
 // The total columns: names, and with --pivot the --value column stands for every
 // pivot column.
 std::vector<int> total_columns(const Work& w, const ReportOptions& o, const Input& in) {
@@ -229,13 +251,7 @@ std::vector<int> total_columns(const Work& w, const ReportOptions& o, const Inpu
   for (size_t k = 0; k < cols.size(); ++k) {
     const Column& c = w.cells.columns[cols[k]];
     if (c.type == Type::Int64 || c.type == Type::Float64 || c.type == Type::Null) continue;
-    int64_t r = 0;
-    while (c.is_null(r)) ++r;
-    std::string v;
-    append_value_text(v, c, r);
-    throw Error(concat("--total ", names[k], ": '", v, "' is not a number"),
-                "total only number columns; convert text with bk cat --set 'x = to_float(x)'")
-        .at(in.sources[in.source[w.origin[r]]], in.line[w.origin[r]]);
+    not_numbers(c, names[k], w, in);
   }
   return cols;
 }

@@ -41,7 +41,8 @@ TEST_CASE("display_width: text") {
   CHECK(display_width("東京") == 4);
   CHECK(display_width("東京 Tokyo") == 10);
   CHECK(display_width("e\u0301") == 1);                     // e + combining acute
-  CHECK(display_width("\U0001F468\u200D\U0001F469") == 4);  // man ZWJ woman: 2 + 0 + 2
+  CHECK(display_width("\U0001F468\u200D\U0001F469") == 2);  // man ZWJ woman: one emoji
+  CHECK(display_width("\U0001F469\u200D\U0001F52C!") == 3);  // woman scientist, then '!'
   CHECK(display_width("a\xff"
                       "b") == 3);             // invalid byte: U+FFFD, 1 column
   CHECK(display_width("\xe6\x9d") == 2);      // truncated sequence: U+FFFD per byte
@@ -72,4 +73,7 @@ TEST_CASE("fit_width: whole code points, marks with their base") {
   std::string accent = "e\u0301x";
   CHECK(fit_width(accent, 1, w) == 3);  // the accent stays with the e
   CHECK(fit_width("abc", 0, w) == 0);
+  std::string zwj = "\U0001F469\u200D\U0001F52Cx";  // woman scientist: 2 columns
+  CHECK(fit_width(zwj, 2, w) == zwj.size() - 1);
+  CHECK(w == 2);
 }

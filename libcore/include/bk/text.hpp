@@ -43,7 +43,8 @@ int codepoint_width(char32_t c);
 // The code point of UTF-8 at `pos`, and `pos` moved past it; an invalid or truncated
 // sequence gives U+FFFD and moves one byte. Precondition: pos < s.size().
 char32_t next_codepoint(std::string_view s, size_t& pos);
-// Columns UTF-8 text takes (invalid bytes count as U+FFFD, one column each).
+// Columns UTF-8 text takes (invalid bytes count as U+FFFD, one column each); a code
+// point after a zero width joiner takes none (an emoji ZWJ sequence is one emoji).
 int64_t display_width(std::string_view s);
 // The length in bytes of the longest prefix of `s` (whole code points, and combining
 // marks kept with their base) that takes at most `columns`; `width` gets its columns.
