@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BK_WITH_FUZZ=0 packaging/install-deps.sh
+BK_WITH_FUZZ=0 BK_WITH_CHROMIUM=0 packaging/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBK_TESTS=OFF >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
 export PATH="$PWD/build/bin:$PATH"
