@@ -229,11 +229,12 @@ std::vector<std::vector<int64_t>> group_rows(const Work& w, const std::vector<in
   int64_t r = bad >= 0 ? bad : first;
   std::string v;
   append_value_text(v, c, r);
-  auto err = bad >= 0 ? Error(concat("--total ", name, ": '", v, "' is not a number"),
-                              "total only number columns; leave that record out, e.g. with bk cat --where")
-                      : Error(concat("--total ", name, ": the column holds numbers as text ('", v, "')"),
-                              concat("read it without --strings, or convert it: bk cat --set '", name, " = to_float(",
-                                     name, ")'"));
+  auto err =
+      bad >= 0
+          ? Error(concat("--total ", name, ": '", v, "' is not a number"),
+                  "total only number columns; leave that record out, e.g. with bk cat --where")
+          : Error(concat("--total ", name, ": the column holds numbers as text ('", v, "')"),
+                  concat("read it without --strings, or convert it: bk cat --set '", name, " = to_float(", name, ")'"));
   throw std::move(err).at(in.sources[in.source[w.origin[r]]], in.line[w.origin[r]]);
 }
 
