@@ -225,7 +225,8 @@ void run_report(Context& ctx, const ReportOptions& opts) {
     case ReportFormat::Html: out.write(render_html(shown, in, opts)); break;
     case ReportFormat::Csv:
     case ReportFormat::Json:
-      if (shown.data_rows == 0) print_note(ctx.tool, "no rows in the input");
+      if (shown.data_rows == 0)
+        print_note(ctx.tool, shown.data_rows_before_limit ? "no rows shown (--limit 0)" : "no rows in the input");
       write_records(shown, opts.format, out);
       break;
   }

@@ -12,8 +12,8 @@
 // vision deficiencies; lines after the eighth series repeat them dashed, then dotted.
 // Every mark carries data-mark ("line", "point", "bar") and a <title> (a tooltip
 // without JavaScript); the <svg> carries data-chart and data-marks, the count of
-// points or bars, for tests. Rows without an x or a y are not drawn, and the caption
-// says how many.
+// points or bars, for tests. Rows without an x or a y (null, or a nan or infinite
+// number) are not drawn, and the caption says how many.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -140,6 +140,11 @@ Data collect(const ChartSpec& spec, const Input& in, const std::vector<int64_t>&
     Point p;
     p.row = r;
     p.y = y_value(y, r, in, spec);
+    bool bad_x = d.axis == Axis::Number && x.type == Type::Float64 && !std::isfinite(x.floats[r]);
+    if (!std::isfinite(p.y) || bad_x) {  // nan, inf (from chunk files): nowhere to draw
+      ++d.skipped;
+      continue;
+    }
     std::string name = s ? text_of(*s, r) : spec.y;
     auto [si, new_series] = series_index.emplace(name, d.series.size());
     if (new_series) d.series.push_back({name, {}});
