@@ -182,8 +182,8 @@ struct NumberSum {
   }
   void merge(const NumberSum& o);
   bool decimal() const { return !non_decimal && !dec.overflow(); }
-  double value() const { return decimal() ? dec.value() : bin.value(); }  // NaN when n == 0 is not asked
-  double mean() const;                                                     // NaN when n == 0
+  double value() const { return decimal() ? dec.value() : bin.value(); }
+  double mean() const;  // NaN when n == 0
   // The sum as an int64: false when it is not a whole number or does not fit.
   bool as_int64(int64_t& v) const { return decimal() && dec.as_int64(v); }
   // 8 bytes of count, a non-decimal flag, DecimalSum's and ExactSum's bytes.
