@@ -13,6 +13,9 @@ packages=(
 )
 # The chunk-reader fuzz target needs clang and its libFuzzer runtime.
 if [[ ${BK_WITH_FUZZ:-1} == 1 ]]; then packages+=(clang libclang-rt-14-dev); fi
+# bk-report's HTML page is checked in headless Chromium (tests/report/chromium.sh), with
+# a font to paint its text.
+if [[ ${BK_WITH_CHROMIUM:-1} == 1 ]]; then packages+=(chromium fonts-dejavu-core); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, generates sample meter readings, ingests them into
-# a dataset (a bad record set aside, a re-run ingesting nothing twice) and shows them
-# through bk-cat.
+# a dataset (a bad record set aside, a re-run ingesting nothing twice), shows them
+# through bk-cat, aggregates them and ends in a bk-report table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BK_WITH_FUZZ=0 packaging/install-deps.sh
+BK_WITH_FUZZ=0 BK_WITH_CHROMIUM=0 packaging/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBK_TESTS=OFF >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
 export PATH="$PWD/build/bin:$PATH"
@@ -32,3 +32,4 @@ run "bk ingest $demo/inbox -d $demo/raw --time ts --stats $demo/stats.json && ca
 run "ls $demo/raw && bk cat $demo/raw --verify"
 run "bk cat $demo/raw --where 'ts >= \"2026-03-01\"' --select device,ts,value --head 3 -O csv"
 run "bk aggregate $demo/raw -g site --window quarter -a 'n = count(), kwh = sum(value), peak = max(value), med = median(value)' --having 'site <= \"s-01\"' -O csv"
+run "bk aggregate $demo/raw -g site --window quarter -a 'n = count(), kwh = sum(value)' --having 'site <= \"s-03\"' | bk report --columns site,window_start,n,kwh --subtotal site --total n,kwh --group-digits --title 'Consumption per site and quarter'"

@@ -236,60 +236,6 @@ void each_number(const Column& c, const uint32_t* row, int64_t rows, F f) {
 
 constexpr int64_t kAhead = 8;  // rows ahead whose state is prefetched
 
-constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-
-// Whether x is the double a decimal m / 10^k (k <= 9) reads as: the decimal as
-// written, when the text had at most 9 digits after the point. `k` is a guess (the
-// last value's), updated. Below 2^53 / 10^9 at most one such decimal maps to x, so
-// any k that works gives the same value; above, the fewest digits are taken.
-constexpr double kUniqueDecimal = 9007199.254740992;  // 2^53 / 10^9
-
-// short_decimal where m would pass 2^53 (|x| >= 2^53 / 10^9 or so): m computed and
-// checked in integers, m / 10^k rounded correctly by round_ratio. The fewest digits
-// win, as in the shortest text of x.
-bool large_decimal(double x, int& k, int64_t& m) {
-  if (!(std::fabs(x) < 9.2e9)) return false;  // m < 2^63 at 9 digits
-  int e = 0;
-  double f = std::frexp(std::fabs(x), &e);  // |x| = f * 2^e, f in [0.5, 1)
-  auto sig = static_cast<uint64_t>(std::ldexp(f, 53));
-  int shift = 53 - e;  // |x| = sig / 2^shift
-  for (int d = 0; d <= DecimalSum::kMaxScale; ++d) {
-    uint128_t num = static_cast<uint128_t>(sig) * static_cast<uint64_t>(kPow10[d]);
-    uint128_t q = shift > 0 ? (num + (uint128_t(1) << (shift - 1))) >> shift : num << -shift;
-    if (q >> 63) return false;
-    uint64_t limb = static_cast<uint64_t>(q);
-    if (round_ratio(x < 0, &limb, 1, 0, static_cast<uint64_t>(kPow10[d])) == x) {
-      k = d;
-      m = x < 0 ? -static_cast<int64_t>(limb) : static_cast<int64_t>(limb);
-      return true;
-    }
-  }
-  return false;
-}
-
-bool short_decimal(double x, int& k, int64_t& m) {
-  constexpr double kUnique = kUniqueDecimal;
-  constexpr double kMaxM = 9007199254740992.0;  // 2^53
-  if (!std::isfinite(x)) return false;
-  if (std::fabs(x) < kUnique) {
-    double y = std::nearbyint(x * kPow10[k]);
-    if (y / kPow10[k] == x) {
-      m = static_cast<int64_t>(y);
-      return true;
-    }
-  }
-  for (int d = 0; d <= DecimalSum::kMaxScale; ++d) {
-    double y = std::nearbyint(x * kPow10[d]);
-    if (std::fabs(y) >= kMaxM) return large_decimal(x, k, m);
-    if (y / kPow10[d] == x) {
-      k = d;
-      m = static_cast<int64_t>(y);
-      return true;
-    }
-  }
-  return false;
-}
-
 // One value of any type, small: strings live apart (in the owning States' `strs`).
 struct Val {
   enum Tag : uint8_t { None = 0, Bool, Int, Float, Time, Str, Json };
@@ -442,18 +388,9 @@ class CountStates : public States {
 
 // ---- sum and mean ------------------------------------------------------------------
 
-// The exact decimal sum while every value is a short decimal, and the exact binary
-// sum always (the answer once a value is not a short decimal).
-struct Sum {
-  int64_t n = 0;
-  DecimalSum dec;
-  ExactSum bin;
-  bool non_decimal = false;
-};
-
 class SumStates : public States {
  public:
-  std::vector<Sum> s;
+  std::vector<NumberSum> s;
   void resize(uint32_t g) override { s.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     const Column& c = *arg;
@@ -462,10 +399,7 @@ class SumStates : public States {
       for (int64_t j = 0; j < rows; ++j) {
         const int64_t i = row[j];
         if (!all && !c.valid.get(i)) continue;
-        Sum& t = s[gid[j]];
-        ++t.n;
-        t.dec.add_int(c.ints[i]);
-        t.bin.add(static_cast<double>(c.ints[i]));
+        s[gid[j]].add_int(c.ints[i]);
       }
     } else if (c.type == Type::Float64) {
       // A column whose values are all m / 10^k as written (chunk files) says so; else
@@ -478,51 +412,19 @@ class SumStates : public States {
         if (j + kAhead < rows) __builtin_prefetch(&s[gid[j + kAhead]]);
         const int64_t i = row[j];
         if (!all && !c.valid.get(i)) continue;
-        Sum& t = s[gid[j]];
-        double x = c.floats[i];
-        ++t.n;
-        t.bin.add(x);
-        if (t.non_decimal) continue;
-        if (have_m && std::fabs(x) < kUniqueDecimal) {  // the one decimal x can be
-          t.dec.add(c.ints[i], k);
-          continue;
-        }
-        int64_t m;
-        if (short_decimal(x, guess, m))
-          t.dec.add(m, guess);
+        if (have_m)
+          s[gid[j]].add_decimal(c.floats[i], c.ints[i], k, guess);
         else
-          t.non_decimal = true;
+          s[gid[j]].add_double(c.floats[i], guess);
       }
     }
   }
-  void merge(uint32_t g, const States& src, uint32_t sg) override {
-    const Sum& o = as<SumStates>(src).s[sg];
-    Sum& t = s[g];
-    t.n += o.n;
-    t.dec.merge(o.dec);
-    t.bin.merge(o.bin);
-    t.non_decimal |= o.non_decimal;
-  }
-  void save(uint32_t g, std::string& out) const override {
-    const Sum& t = s[g];
-    put_u64(out, static_cast<uint64_t>(t.n));
-    out += static_cast<char>(t.non_decimal);
-    t.dec.save(out);
-    t.bin.save(out);
-  }
+  void merge(uint32_t g, const States& src, uint32_t sg) override { s[g].merge(as<SumStates>(src).s[sg]); }
+  void save(uint32_t g, std::string& out) const override { s[g].save(out); }
   bool load_merge(uint32_t g, std::string_view& in, uint64_t) override {
-    Sum o;
-    uint64_t n;
-    if (!get_u64(in, n) || in.empty()) return false;
-    o.n = static_cast<int64_t>(n);
-    o.non_decimal = in[0] != 0;
-    in.remove_prefix(1);
-    if (!o.dec.load(in) || !o.bin.load(in)) return false;
-    Sum& t = s[g];
-    t.n += o.n;
-    t.dec.merge(o.dec);
-    t.bin.merge(o.bin);
-    t.non_decimal |= o.non_decimal;
+    NumberSum o;
+    if (!o.load(in)) return false;
+    s[g].merge(o);
     return true;
   }
 };
@@ -919,19 +821,17 @@ void finish(const Call& call, const States& st, uint32_t g, Column& out) {
     case Fn::Count: out.append_int(as<CountStates>(st).n[g]); return;
     case Fn::Sum:
     case Fn::Mean: {
-      const Sum& s = as<SumStates>(st).s[g];
+      const NumberSum& s = as<SumStates>(st).s[g];
       if (s.n == 0) return out.append_null();
-      bool decimal = !s.non_decimal && !s.dec.overflow();
-      if (call.fn == Fn::Mean)
-        return put_double(decimal ? s.dec.mean(static_cast<uint64_t>(s.n)) : s.bin.mean(static_cast<uint64_t>(s.n)));
+      if (call.fn == Fn::Mean) return put_double(s.mean());
       if (out.type == Type::Int64) {
         int64_t v;
-        if (!decimal || !s.dec.as_int64(v))
+        if (!s.as_int64(v))
           throw Error(concat("sum(", call.arg, ") of int64 values is beyond the range of int64 in a group"),
                       concat("sum them as floats: sum(to_float(", call.arg, "))"));
         return out.append_int(v);
       }
-      return put_double(decimal ? s.dec.value() : s.bin.value());
+      return put_double(s.value());
     }
     case Fn::Var:
     case Fn::Stddev: {

@@ -35,9 +35,13 @@ void add_input_flags(CLI::App& app, Common& c) {
   app.add_flag("--strings", c.strings, "CSV/TSV: keep every value a string (no type inference)");
 }
 
-void add_output_flags(CLI::App& app, Common& c) {
+void add_output_file_flag(CLI::App& app, Common& c) {
   app.add_option("-o,--output", c.output, "Write to FILE (atomically: renamed into place when complete)")
       ->type_name("FILE");
+}
+
+void add_output_flags(CLI::App& app, Common& c) {
+  add_output_file_flag(app, c);
   app.add_option("-O,--output-format", c.output_format, "Output format: ndjson (default), csv, tsv, chunk")
       ->type_name("FORMAT");
 }

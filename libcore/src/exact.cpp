@@ -1019,4 +1019,93 @@ bool DDSketch::load(std::string_view& in) {
   return true;
 }
 
+// ---- NumberSum ----
+
+namespace {
+
+constexpr double kDecimalPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+
+// short_decimal where m would pass 2^53 (|x| >= 2^53 / 10^9 or so): m computed and
+// checked in integers, m / 10^k rounded correctly by round_ratio. The fewest digits
+// win, as in the shortest text of x.
+bool large_decimal(double x, int& k, int64_t& m) {
+  if (!(std::fabs(x) < 9.2e9)) return false;  // m < 2^63 at 9 digits
+  int e = 0;
+  double f = std::frexp(std::fabs(x), &e);  // |x| = f * 2^e, f in [0.5, 1)
+  auto sig = static_cast<uint64_t>(std::ldexp(f, 53));
+  int shift = 53 - e;  // |x| = sig / 2^shift
+  for (int d = 0; d <= DecimalSum::kMaxScale; ++d) {
+    uint128_t num = static_cast<uint128_t>(sig) * static_cast<uint64_t>(kDecimalPow10[d]);
+    uint128_t q = shift > 0 ? (num + (uint128_t(1) << (shift - 1))) >> shift : num << -shift;
+    if (q >> 63) return false;
+    uint64_t limb = static_cast<uint64_t>(q);
+    if (round_ratio(x < 0, &limb, 1, 0, static_cast<uint64_t>(kDecimalPow10[d])) == x) {
+      k = d;
+      m = x < 0 ? -static_cast<int64_t>(limb) : static_cast<int64_t>(limb);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool short_decimal(double x, int& k, int64_t& m) {
+  constexpr double kUnique = kUniqueDecimal;
+  constexpr double kMaxM = 9007199254740992.0;  // 2^53
+  if (!std::isfinite(x)) return false;
+  if (std::fabs(x) < kUnique) {
+    double y = std::nearbyint(x * kDecimalPow10[k]);
+    if (y / kDecimalPow10[k] == x) {
+      m = static_cast<int64_t>(y);
+      return true;
+    }
+  }
+  for (int d = 0; d <= DecimalSum::kMaxScale; ++d) {
+    double y = std::nearbyint(x * kDecimalPow10[d]);
+    if (std::fabs(y) >= kMaxM) return large_decimal(x, k, m);
+    if (y / kDecimalPow10[d] == x) {
+      k = d;
+      m = static_cast<int64_t>(y);
+      return true;
+    }
+  }
+  return false;
+}
+
+void NumberSum::merge(const NumberSum& o) {
+  n += o.n;
+  dec.merge(o.dec);
+  bin.merge(o.bin);
+  non_decimal |= o.non_decimal;
+}
+
+double NumberSum::mean() const {
+  if (n == 0) return kNaN;
+  return decimal() ? dec.mean(static_cast<uint64_t>(n)) : bin.mean(static_cast<uint64_t>(n));
+}
+
+// Layout: u64 count, u8 non-decimal flag, then DecimalSum's and ExactSum's bytes.
+void NumberSum::save(std::string& out) const {
+  put<uint64_t>(out, static_cast<uint64_t>(n));
+  put<uint8_t>(out, non_decimal);
+  dec.save(out);
+  bin.save(out);
+}
+
+bool NumberSum::load(std::string_view& in) {
+  Reader r(in);
+  uint64_t count = 0;
+  uint8_t flag = 0;
+  if (!r.get(count) || !r.get(flag)) return false;
+  std::string_view rest = r.rest();
+  NumberSum o;
+  o.n = static_cast<int64_t>(count);
+  o.non_decimal = flag != 0;
+  if (!o.dec.load(rest) || !o.bin.load(rest)) return false;
+  *this = std::move(o);
+  in = rest;
+  return true;
+}
+
 }  // namespace bk

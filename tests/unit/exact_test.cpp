@@ -1257,3 +1257,51 @@ TEST_CASE("DDSketch: load") {
   CHECK(t.count() == uint64_t(1) << 62);
   fuzz_load<DDSketch>(seeds, 17, 50000);
 }
+
+TEST_CASE("NumberSum: short decimals sum as written, others as exact doubles") {
+  int guess = 0;
+  NumberSum s;
+  s.add_double(7.416, guess);
+  s.add_double(0.583, guess);
+  CHECK(s.decimal());
+  CHECK(s.value() == 7.999);  // the doubles' exact sum is 7.998999999999999...
+  s.add_int(2);
+  CHECK(s.n == 3);
+  CHECK(s.value() == 9.999);
+  NumberSum t;
+  t.add_double(0.1, guess);
+  t.add_double(0.2, guess);
+  t.add_double(0.30000000000000004, guess);  // 17 digits: not a short decimal
+  CHECK_FALSE(t.decimal());
+  CHECK(t.value() == 0.1 + 0.2 + 0.30000000000000004);
+  int64_t v = 0;
+  NumberSum ints;
+  ints.add_int(INT64_MAX);
+  CHECK(ints.as_int64(v));
+  CHECK(v == INT64_MAX);
+  ints.add_int(1);
+  CHECK_FALSE(ints.as_int64(v));  // beyond int64
+}
+
+TEST_CASE("NumberSum: a chunk column's decimal form, merge order, save and load") {
+  int guess = 0;
+  NumberSum a, b;
+  a.add_decimal(7.416, 7416, 3, guess);
+  b.add_double(0.583, guess);
+  NumberSum ab = a, ba = b;
+  ab.merge(b);
+  ba.merge(a);
+  CHECK(ab.value() == 7.999);
+  std::string x, y;
+  ab.save(x);
+  ba.save(y);
+  CHECK(x == y);
+  NumberSum back;
+  std::string_view in = x;
+  REQUIRE(back.load(in));
+  CHECK(in.empty());
+  CHECK(back.n == 2);
+  CHECK(back.mean() == 3.9995);
+  std::string_view cut = std::string_view(x).substr(0, 5);
+  CHECK_FALSE(back.load(cut));
+}

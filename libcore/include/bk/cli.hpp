@@ -39,6 +39,8 @@ inline CLI::Validator non_negative() {
 void add_input_flags(CLI::App& app, Common& c);
 // -o/--output, -O/--output-format
 void add_output_flags(CLI::App& app, Common& c);
+// -o/--output alone (tools whose output format is their own, as bk-report's -f)
+void add_output_file_flag(CLI::App& app, Common& c);
 // -j/--threads, --progress, --no-progress
 void add_run_flags(CLI::App& app, Common& c);
 

@@ -16,6 +16,7 @@
 
 #include <bit>
 #include <cassert>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -136,6 +137,58 @@ class DecimalSum {
  private:
   int128_t sum_ = 0;  // units of 10^-9; 0 once overflow_ is set, so the state stays canonical
   bool overflow_ = false;
+};
+
+// Whether x is the double a decimal m / 10^k (0 <= k <= 9) reads as: the decimal as
+// written, when the text had at most 9 digits after the point. `k` is a guess (the
+// last value's), updated. Below kUniqueDecimal (2^53 / 10^9) at most one such decimal
+// maps to x, so any k that works gives the same value; above, the fewest digits are
+// taken. False for NaN, infinities and values with more digits.
+inline constexpr double kUniqueDecimal = 9007199.254740992;  // 2^53 / 10^9
+bool short_decimal(double x, int& k, int64_t& m);
+
+// The exact sum of numbers as bk-aggregate's sum() and mean() (and bk-report's totals)
+// compute it: as decimals while every value is a short decimal (7.416 + 0.583 is
+// 7.999), else the exact sum of the doubles (ExactSum); integers are both. Adding in
+// any order, or merging in any order, gives the same results and the same save() bytes.
+struct NumberSum {
+  int64_t n = 0;  // values added
+  DecimalSum dec;
+  ExactSum bin;
+  bool non_decimal = false;  // a value was not a short decimal: bin is the answer
+
+  void add_int(int64_t v) {
+    ++n;
+    dec.add_int(v);
+    bin.add(static_cast<double>(v));
+  }
+  // x as read from text: its short decimal is asked for (`guess`: see short_decimal).
+  void add_double(double x, int& guess) {
+    ++n;
+    bin.add(x);
+    if (non_decimal) return;
+    int64_t m;
+    if (short_decimal(x, guess, m))
+      dec.add(m, guess);
+    else
+      non_decimal = true;
+  }
+  // x known to be m / 10^k as written (a chunk column's decimal form, k <= 9).
+  void add_decimal(double x, int64_t m, int k, int& guess) {
+    if (std::fabs(x) >= kUniqueDecimal || non_decimal) return add_double(x, guess);
+    ++n;
+    bin.add(x);
+    dec.add(m, k);
+  }
+  void merge(const NumberSum& o);
+  bool decimal() const { return !non_decimal && !dec.overflow(); }
+  double value() const { return decimal() ? dec.value() : bin.value(); }
+  double mean() const;  // NaN when n == 0
+  // The sum as an int64: false when it is not a whole number or does not fit.
+  bool as_int64(int64_t& v) const { return decimal() && dec.as_int64(v); }
+  // 8 bytes of count, a non-decimal flag, DecimalSum's and ExactSum's bytes.
+  void save(std::string& out) const;
+  bool load(std::string_view& in);
 };
 
 // HyperLogLog over 64-bit hashes (the caller hashes values with XXH3-64), precision

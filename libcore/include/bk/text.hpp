@@ -36,6 +36,20 @@ std::string likely_typo_of(std::string_view name, const std::vector<std::string>
 // returned unchanged.
 std::string sanitize_utf8(std::string_view s);
 
+// Terminal columns (display_width.cpp): a code point takes 2 when it is East Asian
+// Wide or Fullwidth (CJK, kana, Hangul syllables, most emoji), 0 when it is a combining
+// mark, a format character (zero width joiner) or a control, else 1.
+int codepoint_width(char32_t c);
+// The code point of UTF-8 at `pos`, and `pos` moved past it; an invalid or truncated
+// sequence gives U+FFFD and moves one byte. Precondition: pos < s.size().
+char32_t next_codepoint(std::string_view s, size_t& pos);
+// Columns UTF-8 text takes (invalid bytes count as U+FFFD, one column each); a code
+// point after a zero width joiner takes none (an emoji ZWJ sequence is one emoji).
+int64_t display_width(std::string_view s);
+// The length in bytes of the longest prefix of `s` (whole code points, and combining
+// marks kept with their base) that takes at most `columns`; `width` gets its columns.
+size_t fit_width(std::string_view s, int64_t columns, int64_t& width);
+
 // JSON string body escaping: quotes, backslash, control characters.
 void append_json_escaped(std::string& out, std::string_view s);
 inline void append_json_string(std::string& out, std::string_view s) {
