@@ -70,6 +70,10 @@ int64_t env_int(const char* name, int64_t fallback) {
 int run(CLI::App& app, int argc, char** argv, Common& c, const std::function<void(Context&)>& body) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE, handled as BrokenPipe
   const std::string tool = app.get_name();
+  // A repeatable flag takes one value per use: in `-a 'n = count()' in.ndjson` the file
+  // is an input, not a second -a.
+  for (CLI::Option* opt : app.get_options())
+    if (!opt->get_positional()) opt->allow_extra_args(false);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
