@@ -668,6 +668,8 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
     throw Error::usage("--having applies when the result is finished; give it to --merge, not --partial");
   if (o.merge && !o.where.empty())
     throw Error::usage("--where filters records, and partial files hold none: give it to the --partial runs");
+  if (o.merge && o.read.hive)
+    throw Error::usage("--hive adds fields to records, and partial files hold none: give it to the --partial runs");
   if (o.partial) {
     if (o.output_format_given && o.output_format != Format::Chunk)
       throw Error::usage("--partial writes chunk files; -O does not apply");

@@ -35,6 +35,8 @@ struct ReadOptions {
   // row with the wrong number of fields, an unclosed quote) goes to Batch::rejects and
   // parsing goes on; without it, it ends the block with Batch::error.
   bool keep_going = false;
+  // --hive: the key=value directories of each input's path become fields (hive.hpp).
+  bool hive = false;
 };
 
 // Parses "--delimiter" values: one character, or "\t" / "tab".
@@ -64,6 +66,7 @@ struct RawBlock {
   char delimiter = ',';
   bool strings = false;
   bool keep_going = false;  // see ReadOptions
+  bool hive = false;        // see ReadOptions
   std::shared_ptr<const TextHeader> header;  // CSV/TSV
   const InputFile* input = nullptr;
   PaddedBuffer data;
@@ -115,7 +118,8 @@ class BlockReader {
 // lines, all of them. Invalid UTF-8 is replaced by U+FFFD. Empty for chunk blocks.
 std::string record_text(const RawBlock& block, int64_t line);
 
-// Parses one block into a batch (any thread).
+// Parses one block into a batch (any thread); with block.hive, the fields of its
+// input's path are added (hive::add_path_fields).
 Batch parse_block(const RawBlock& block);
 
 // The per-format parsers (exposed for tests).
