@@ -49,6 +49,8 @@ struct Context {
 void write_run_stats(const Context& ctx, const std::string& path, const std::string& fields);
 
 struct PipelineSpec {
+  // Serial, in input order, in stage 1: each raw block as it is read (before parsing).
+  std::function<void(const RawBlock&)> read;
   // Parallel, per batch, with the raw block it was parsed from (for record_text).
   std::function<void(Batch&, const RawBlock&)> map;
   // Serial, in input order, after the block's lines are numbered (b.first_line and
