@@ -245,7 +245,7 @@ class Router {
   // Each row's partition. A record without an event time (for a time level) stops
   // it: false, with b.error set at its line.
   bool route(Batch& b, Routes& out) const {
-    if (b.first_block) check_fields(b);
+    note_fields(b);
     std::vector<LevelIds> ids(levels_.size());
     for (size_t k = 0; k < levels_.size(); ++k) {
       const PartitionLevel& l = levels_[k];
@@ -261,19 +261,31 @@ class Router {
     return true;
   }
 
- private:
-  // The first block of each input must have the key fields: a missing one is a typo,
-  // most likely (later blocks read a field they lack as null, as --where does).
-  void check_fields(const Batch& b) const {
-    if (b.rows == 0) return;
+  // After the run: a hash or value key that no record had is a typo, most likely (a
+  // record without it is null there, as --where reads it, so no block alone says).
+  void check_fields_seen() const {
+    if (first_seq_ < 0) return;  // no records at all
     for (const auto& l : levels_) {
       if (l.kind == PartitionLevel::Kind::Time) continue;  // read_event_times says it
       for (const auto& f : l.fields) {
-        if (b.find(f) >= 0) continue;
-        std::string near = likely_typo_of(f, b.names);
-        throw Error::usage(concat("--by ", l.text, ": no field '", f, "' in ", b.source),
+        if (seen_.count(f)) continue;
+        std::string near = likely_typo_of(f, first_names_);
+        throw Error::usage(concat("--by ", l.text, ": no record has a field '", f, "'"),
                            near.empty() ? "name a field the records have" : concat("did you mean '", near, "'?"));
       }
+    }
+  }
+
+ private:
+  // Which key fields the batch has; the fields of the first batch, for hints.
+  void note_fields(const Batch& b) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& l : levels_)
+      for (const auto& f : l.fields)
+        if (b.find(f) >= 0) seen_.insert(f);
+    if (first_seq_ < 0 || b.seq < first_seq_) {
+      first_seq_ = b.seq;
+      first_names_ = b.names;
     }
   }
 
@@ -387,6 +399,10 @@ class Router {
 
   std::vector<PartitionLevel> levels_;
   std::shared_ptr<const TimeZone> tz_;
+  mutable std::mutex mu_;  // for what the map stage notes
+  mutable std::set<std::string> seen_;
+  mutable int64_t first_seq_ = -1;
+  mutable std::vector<std::string> first_names_;
 };
 
 // A batch's rows, one batch per partition of `r` (in its order).
@@ -866,6 +882,7 @@ void run_partition(Context& ctx, const PartitionOptions& o) {
     sink.hold(b.seq, scatter(std::move(rows), std::move(routes)));
   };
   run_pipeline(ctx, inputs, o.read, spec, sink);
+  router.check_fields_seen();
 
   // All of them appear at once: renamed into their folders, then the manifest.
   const std::string id = ident.id();

@@ -21,11 +21,12 @@ struct EventTimeOptions {
   const TimeZone* tz = nullptr;  // the zone of times without an offset; null: UTC
 };
 
-// Fills times[i] with row i's event time (µs since the epoch, UTC). A field that is
-// missing, or of a type that holds no times, is a usage error naming the input. A
-// record without a time (null, or text that is no time) stops it: it returns false
-// with b.error set to a data error at that record's line (block-relative, as the
-// pipeline wants it); the rows before it are left as they are.
+// Fills times[i] with row i's event time (µs since the epoch, UTC). A field missing
+// from the first block of an input (a typo, most likely), or of a type that holds no
+// times, is a usage error naming the input. A record without a time (null, text that
+// is no time, or a later block without the field) stops it: it returns false with
+// b.error set to a data error at that record's line (block-relative, as the pipeline
+// wants it); the rows before it are left as they are.
 bool read_event_times(Batch& b, const EventTimeOptions& o, std::vector<int64_t>& times);
 
 }  // namespace bk
