@@ -160,7 +160,7 @@ void Column::append_bool(bool v) {
   append_string(v ? "true" : "false");
 }
 
-void Column::append_int(int64_t v) {
+void Column::widen_append_int(int64_t v) {
   if (type == Type::Null) become(Type::Int64);
   if (type == Type::Int64) {
     ints.push_back(v);
@@ -176,7 +176,7 @@ void Column::append_int(int64_t v) {
   }
 }
 
-void Column::append_double(double v) {
+void Column::widen_append_double(double v) {
   if (type == Type::Null) become(Type::Float64);
   if (type == Type::Int64) to_floats();
   if (type == Type::Float64) {
@@ -202,7 +202,7 @@ void Column::append_timestamp(int64_t micros) {
   }
 }
 
-void Column::append_string(std::string_view v) {
+void Column::widen_append_string(std::string_view v) {
   if (type == Type::Null) become(Type::String);
   if (type != Type::String) to_strings();
   bytes.append(v);
@@ -408,12 +408,15 @@ void split_column(const Column& c, const uint32_t* part, const std::vector<int64
     dst[p] = &out[p].columns.emplace_back();
     dst[p]->type = c.type;
     dst[p]->decimals = c.decimals;
-    dst[p]->valid.resize(count[p], false);
   }
   std::vector<int64_t> at(parts, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t j = at[part[i]]++;
-    if (c.valid.get(i)) dst[part[i]]->valid.set(j, true);
+  const int64_t valid = c.valid.count();
+  for (size_t p = 0; p < parts; ++p) dst[p]->valid.resize(count[p], valid == n);  // the usual case: no nulls
+  if (valid > 0 && valid < n) {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t j = at[part[i]]++;
+      if (c.valid.get(i)) dst[part[i]]->valid.set(j, true);
+    }
   }
   auto split_values = [&](const auto& src, auto member) {
     using T = typename std::decay_t<decltype(src)>::value_type;
@@ -436,25 +439,32 @@ void split_column(const Column& c, const uint32_t* part, const std::vector<int64
       break;
     case Type::String:
     case Type::Json: {
+      // Short values are copied 32 bytes at a time: each part's bytes get 32 to spare
+      // (cut off at the end), and the source is read that far only inside its bytes.
+      constexpr uint64_t kChunk = 32;
       std::vector<uint64_t> total(parts, 0);
       for (int64_t i = 0; i < n; ++i) total[part[i]] += c.offsets[i + 1] - c.offsets[i];
       std::vector<char*> bytes(parts);
       std::vector<uint64_t*> offsets(parts);
       std::vector<uint64_t> pos(parts, 0);
       for (size_t p = 0; p < parts; ++p) {
-        dst[p]->bytes.resize(total[p]);
+        dst[p]->bytes.resize(total[p] + kChunk);
         dst[p]->offsets.assign(count[p] + 1, 0);
         bytes[p] = dst[p]->bytes.data();
         offsets[p] = dst[p]->offsets.data();
       }
       std::fill(at.begin(), at.end(), 0);
+      const char* src = c.bytes.data();
+      const uint64_t src_size = c.bytes.size();
       for (int64_t i = 0; i < n; ++i) {
         const uint32_t p = part[i];
         const uint64_t a = c.offsets[i], len = c.offsets[i + 1] - a;
-        text::copy_bytes(bytes[p] + pos[p], c.bytes.data() + a, len);
+        if (len <= kChunk && a + kChunk <= src_size) std::memcpy(bytes[p] + pos[p], src + a, kChunk);
+        else std::memcpy(bytes[p] + pos[p], src + a, len);
         pos[p] += len;
         offsets[p][++at[p]] = pos[p];
       }
+      for (size_t p = 0; p < parts; ++p) dst[p]->bytes.resize(total[p]);
       break;
     }
   }

@@ -85,6 +85,11 @@ class RecordBuilder {
       int h = hint_[pos];
       if (h >= 0 && same(b_.names[h], name)) return h;
     }
+    return find_column(name, pos);
+  }
+
+  // column()'s way when the hint misses: kept out of line, so that the hit inlines.
+  [[gnu::noinline]] int find_column(std::string_view name, size_t pos) {
     int idx;
     auto it = index_.find(std::string(name));
     if (it != index_.end()) {

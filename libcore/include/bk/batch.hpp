@@ -78,12 +78,27 @@ struct Column {
     return std::string_view(bytes.data() + offsets[i], offsets[i + 1] - offsets[i]);
   }
 
-  // Appends with widening (see the top of this file).
+  // Appends with widening (see the top of this file). A value of the column's own
+  // type, the usual case, is appended inline; the rest is widen_append_*.
   void append_null();
   void append_bool(bool v);
-  void append_int(int64_t v);
-  void append_double(double v);
-  void append_string(std::string_view v);
+  void append_int(int64_t v) {
+    if (type != Type::Int64) return widen_append_int(v);
+    ints.push_back(v);
+    valid.push_back(true);
+  }
+  void append_double(double v) {
+    if (type != Type::Float64) return widen_append_double(v);
+    floats.push_back(v);
+    valid.push_back(true);
+    decimals = -1;
+  }
+  void append_string(std::string_view v) {
+    if (type != Type::String) return widen_append_string(v);
+    bytes.append(v);
+    offsets.push_back(bytes.size());
+    valid.push_back(true);
+  }
   void append_json(std::string_view v);
   void append_timestamp(int64_t micros);
   void pop_back();
@@ -98,6 +113,9 @@ struct Column {
 
  private:
   void become(Type t);  // first non-null value decides the type
+  void widen_append_int(int64_t v);
+  void widen_append_double(double v);
+  void widen_append_string(std::string_view v);
 };
 
 // The text of a value as the writers print it (floats shortest, with ".0" when integral).
