@@ -269,15 +269,9 @@ class Engine {
 
   // Serial, in input order: the types seen so far; a conflict is an error here.
   void check_masks(const Batch& b) {
-    Masks m;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = pending_.find(b.seq);
-      if (it == pending_.end()) return;
-      m = std::move(it->second);
-      pending_.erase(it);
-    }
-    total_.add(m);
+    std::optional<Masks> m = pending_.take(b.seq);
+    if (!m) return;
+    total_.add(*m);
     for (size_t s = 0; s < spec_.states.size(); ++s) {
       Kind k = spec_.states[s].kind;
       if (k != Kind::Min && k != Kind::Max) continue;
@@ -556,8 +550,7 @@ class Engine {
   }
 
   void record_masks(int64_t seq, Masks m) {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_[seq] = std::move(m);
+    pending_.put(seq, std::move(m));
   }
 
   Batch state_batch(const Ref* r, int64_t n, bool first) {
@@ -596,8 +589,7 @@ class Engine {
   const Spec& spec_;
   const AggregateOptions& opts_;
   std::vector<std::unique_ptr<Table>> parts_;
-  std::mutex mu_;
-  std::map<int64_t, Masks> pending_;
+  SeqMap<Masks> pending_;  // add_records → check_masks
   Masks total_;
   std::atomic<int64_t> filtered_{0};
 };

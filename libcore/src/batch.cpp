@@ -472,7 +472,7 @@ void split_column(const Column& c, const uint32_t* part, const std::vector<int64
 
 }  // namespace
 
-Batch gather_rows(const Batch& b, const uint32_t* rows, int64_t n) {
+Batch batch_like(const Batch& b) {
   Batch out;
   out.names = b.names;
   out.time_field = b.time_field;
@@ -481,6 +481,11 @@ Batch gather_rows(const Batch& b, const uint32_t* rows, int64_t n) {
   out.seq = b.seq;
   out.first_line = b.first_line;
   out.line_count = b.line_count;
+  return out;
+}
+
+Batch gather_rows(const Batch& b, const uint32_t* rows, int64_t n) {
+  Batch out = batch_like(b);
   out.rows = n;
   out.columns.reserve(b.columns.size());
   for (const auto& c : b.columns) out.columns.push_back(gather_column(c, rows, n));
@@ -497,13 +502,7 @@ std::vector<Batch> split_rows(const Batch& b, const uint32_t* part_of_row, size_
   std::vector<Batch> out(parts);
   for (size_t p = 0; p < parts; ++p) {
     Batch& o = out[p];
-    o.names = b.names;
-    o.time_field = b.time_field;
-    o.source = b.source;
-    o.first_block = b.first_block;
-    o.seq = b.seq;
-    o.first_line = b.first_line;
-    o.line_count = b.line_count;
+    o = batch_like(b);
     o.rows = count[p];
     o.columns.reserve(b.columns.size());
     if (static_cast<int64_t>(b.lines.size()) == b.rows) o.lines.reserve(count[p]);

@@ -454,16 +454,10 @@ Scattered scatter(Batch&& b, Routes&& r) {
 // Moves b's fields and rows out, leaving what the pipeline still needs of it: the row
 // count (progress), its numbering and source.
 Batch take_rows(Batch& b) {
-  Batch out;
-  out.names = std::move(b.names);
+  Batch out = batch_like(b);
   out.columns = std::move(b.columns);
   out.lines = std::move(b.lines);
-  out.time_field = b.time_field;
   out.rows = b.rows;
-  out.source = b.source;
-  out.seq = b.seq;
-  out.first_block = b.first_block;
-  out.line_count = b.line_count;
   b.names.clear();
   b.columns.clear();
   b.lines.clear();
@@ -572,24 +566,15 @@ class PartitionSink : public Writer {
       : Writer(unused), format_(format), codec_(codec), files_(std::move(dir), max_open) {}
 
   // Map stage (parallel): a batch's partitions, for prepare().
-  void hold(int64_t seq, Scattered s) {
-    std::lock_guard<std::mutex> lock(mu_);
-    held_.emplace(seq, std::move(s));
-  }
+  void hold(int64_t seq, Scattered s) { held_.put(seq, std::move(s)); }
 
   void prepare(Batch& b) override {
-    Scattered s;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = held_.find(b.seq);
-      if (it == held_.end()) return;
-      s = std::move(it->second);
-      held_.erase(it);
-    }
+    std::optional<Scattered> s = held_.take(b.seq);
+    if (!s) return;
     std::vector<Block> blocks;
-    for (size_t k = 0; k < s.paths.size(); ++k) {
-      Part& p = part(s.paths[k]);
-      Batch& piece = s.batches[k];
+    for (size_t k = 0; k < s->paths.size(); ++k) {
+      Part& p = part(s->paths[k]);
+      Batch& piece = s->batches[k];
       piece.first_line = b.first_line;  // numbered now, with the block's lines
       p.writer->prepare(piece);          // CSV, TSV: fixes or checks the header
       const int64_t n = approx_bytes(piece);
@@ -599,32 +584,15 @@ class PartitionSink : public Writer {
       if (p.waiting_bytes >= kBlockBytes) cut(p, blocks);
     }
     bound_waiting(blocks);
-    if (blocks.empty()) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    cut_.emplace(b.seq, std::move(blocks));
+    if (!blocks.empty()) cut_.put(b.seq, std::move(blocks));
   }
 
   void encode(const Batch& b, Encoded&) const override {
-    std::vector<Block>* blocks = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = cut_.find(b.seq);
-      if (it == cut_.end()) return;
-      blocks = &it->second;  // a node of the map: it stays put
-    }
-    encode_blocks(blocks->data(), blocks->size());
+    if (std::vector<Block>* blocks = cut_.find(b.seq)) encode_blocks(blocks->data(), blocks->size());
   }
 
   void emit(const Batch& b, Encoded&) override {
-    std::vector<Block> blocks;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = cut_.find(b.seq);
-      if (it == cut_.end()) return;
-      blocks = std::move(it->second);
-      cut_.erase(it);
-    }
-    emit_blocks(blocks.data(), blocks.size());
+    if (std::optional<std::vector<Block>> blocks = cut_.take(b.seq)) emit_blocks(blocks->data(), blocks->size());
   }
 
   void finish() override {
@@ -733,9 +701,8 @@ class PartitionSink : public Writer {
   FileSlots files_;  // after parts_: it closes their files first
   int64_t waiting_bytes_ = 0;
   std::string time_field_;
-  mutable std::mutex mu_;
-  std::unordered_map<int64_t, Scattered> held_;              // map → prepare
-  mutable std::unordered_map<int64_t, std::vector<Block>> cut_;  // prepare → encode → emit
+  SeqMap<Scattered> held_;                   // map → prepare
+  mutable SeqMap<std::vector<Block>> cut_;  // prepare → encode → emit
 };
 
 // ---- the run --------------------------------------------------------------------------

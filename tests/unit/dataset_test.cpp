@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +58,19 @@ std::string add(Writer& w, const std::string& text, int64_t rows, std::vector<st
   e.inputs = std::move(inputs);
   w.add_chunk(tmp, e);
   return tmp;
+}
+
+// Runs `body` in a child process that it ends with SIGTERM; true when it did.
+bool ends_by_sigterm(const std::function<void()>& body) {
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    body();
+    ::_exit(1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
 }
 
 // Writes `text` into the run's temporary folder and adds it as `name` (a partitioned writer).
@@ -613,19 +627,13 @@ TEST_CASE("Writer: kill -9 mid-write: readers skip what it left, the next writer
 TEST_CASE("Writer: a signal removes the temporary chunk files") {
   TempDir tmp;
   std::string dir = tmp / "ds";
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
+  CHECK(ends_by_sigterm([&] {
     Writer w(dir, false);
     add(w, "{\"n\":1}\n", 1);
     spit(w.new_chunk_path(), "{\"n\":2}\n");
     spit(w.new_chunk_path(), "{\"n\":3}\n");
     ::raise(SIGTERM);
-    ::_exit(1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM));
+  }));
   CHECK(tree(dir) == Strings{"_lock"});
 }
 
@@ -813,18 +821,12 @@ TEST_CASE("Writer (partitioned): without commit, and on a signal, the temporary 
     spit(t + "/0", "x");
   }
   CHECK(tree(dir) == Strings{"_lock"});
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
+  CHECK(ends_by_sigterm([&] {
     Writer w(dir, false, Layout::Partitioned);
     std::string t = w.temp_dir();
     for (int k = 0; k < 300; ++k) spit(t + "/" + std::to_string(k), "some bytes");  // more than one listing's worth
     ::raise(SIGTERM);
-    ::_exit(1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM));
+  }));
   CHECK(tree(dir) == Strings{"_lock"});
 }
 

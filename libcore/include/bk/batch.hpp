@@ -158,6 +158,10 @@ Batch select_columns(Batch&& b, const std::vector<std::string>& names);
 // Keeps the first n rows.
 void truncate_rows(Batch& b, int64_t n);
 
+// A batch with b's field names and event-time field, its source and numbering
+// (first_block, seq, first_line, line_count), and no columns or rows yet.
+Batch batch_like(const Batch& b);
+
 // The rows rows[0..n) of `b`, in that order, as a new batch: its fields, types,
 // event-time field and row lines; `source` and line numbering (first_block, seq,
 // first_line, line_count) too, but not its error or rejects. A float column's exact
