@@ -10,10 +10,11 @@ int main(int argc, char** argv) {
   std::string select, codec = "zstd";
   bool no_wait = false;
 
-  CLI::App app{"Split records into partitions: folders named key=value (bucket=07, day=2026-03-01, site=s-1) "
-               "by a stable hash of key fields, the event time's hour, day, month or year, or each distinct "
-               "value. Related records always land in the same partition; all files appear at once.",
-               "bk-partition"};
+  CLI::App app{
+      "Split records into partitions: folders named key=value (bucket=07, day=2026-03-01, site=s-1) "
+      "by a stable hash of key fields, the event time's hour, day, month or year, or each distinct "
+      "value. Related records always land in the same partition; all files appear at once.",
+      "bk-partition"};
   app.set_version_flag("--version", "bk-partition " BK_VERSION);
   bk::cli::add_input_flags(app, common);
   app.add_option("--by", o.by,
@@ -29,13 +30,16 @@ int main(int argc, char** argv) {
       ->type_name("EXPR");
   app.add_option("--select", select, "Write only these fields, in this order (a missing field is null)")
       ->type_name("a,b,c");
-  app.add_option("--tz", o.tz, "Zone of time folders, of times without an offset, and of calendar functions (default UTC)")
+  app.add_option("--tz", o.tz,
+                 "Zone of time folders, of times without an offset, and of calendar functions (default UTC)")
       ->type_name("ZONE");
-  app.add_option("--max-open", o.max_open, "Keep at most N partition files open at once (default 128; any number of partitions works)")
+  app.add_option("--max-open", o.max_open,
+                 "Keep at most N partition files open at once (default 128; any number of partitions works)")
       ->type_name("N");
   app.add_flag("--sync", o.sync, "Make the files durable (syncfs) before the manifest lists them");
   app.add_flag("--no-wait", no_wait, "Fail at once if another run is writing to DIR, instead of waiting");
-  app.add_option("--stats", o.stats, "Write the run's counts (rows in, filtered, out; partitions; bytes) as JSON to FILE")
+  app.add_option("--stats", o.stats,
+                 "Write the run's counts (rows in, filtered, out; partitions; bytes) as JSON to FILE")
       ->type_name("FILE");
   bk::cli::add_run_flags(app, common);
   app.footer(R"(Examples:

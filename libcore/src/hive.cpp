@@ -45,7 +45,8 @@ std::string escape(std::string_view s, size_t& cut, bool key) {
     size_t len = c >= 0x80 && utf8 ? sequence_length(c) : 1;
     bool c1_control = c == 0xC2 && len == 2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
     bool hidden = i == 0 && (c == '.' || (key && c == '_'));
-    if ((is_plain(c) && !hidden) || (len > 1 && !c1_control)) out.append(s.substr(i, len));
+    if ((is_plain(c) && !hidden) || (len > 1 && !c1_control))
+      out.append(s.substr(i, len));
     else
       for (size_t k = 0; k < len; ++k) put_escaped(out, static_cast<unsigned char>(s[i + k]));
     i += len;
@@ -110,8 +111,14 @@ Column constant_column(const std::optional<std::string>& value, Type type, int64
   int64_t i = 0;
   double d = 0;
   switch (type) {
-    case Type::Int64: is_int_text(*value, i); c.ints.assign(n, i); break;
-    case Type::Float64: parse_number(*value, i, d); c.floats.assign(n, d); break;
+    case Type::Int64:
+      is_int_text(*value, i);
+      c.ints.assign(n, i);
+      break;
+    case Type::Float64:
+      parse_number(*value, i, d);
+      c.floats.assign(n, d);
+      break;
     case Type::Bool: c.ints.assign(n, *value == "true"); break;
     default:
       c.bytes.reserve(value->size() * n);

@@ -229,8 +229,10 @@ std::string bucket_value(int64_t bucket, int64_t buckets) {
 }
 
 std::string time_value(int64_t start, TimeUnit unit, const TimeZone& tz) {
-  const char* format = unit == TimeUnit::Hour ? "%Y-%m-%dT%H" : unit == TimeUnit::Day ? "%Y-%m-%d"
-                       : unit == TimeUnit::Month ? "%Y-%m" : "%Y";
+  const char* format = unit == TimeUnit::Hour    ? "%Y-%m-%dT%H"
+                       : unit == TimeUnit::Day   ? "%Y-%m-%d"
+                       : unit == TimeUnit::Month ? "%Y-%m"
+                                                 : "%Y";
   std::string out;
   format_time(start, format, tz, out);
   return out;
@@ -379,7 +381,8 @@ class Router {
     o.field = l.fields.empty() ? "" : l.fields[0];
     o.flag = concat("--by ", l.text);
     o.need = concat("--by ", l.text, " needs");
-    o.name_hint = concat("name it: --by time:FIELD:", time_unit_name(l.unit), ", or mark it once with bk-ingest --time");
+    o.name_hint =
+        concat("name it: --by time:FIELD:", time_unit_name(l.unit), ", or mark it once with bk-ingest --time");
     o.tz = tz_.get();
     std::vector<int64_t> times;
     if (!read_event_times(b, o, times)) return false;
@@ -421,9 +424,8 @@ class Router {
       const LevelIds& inner = levels[k];
       for (int64_t i = 0; i < rows; ++i) {
         uint64_t pair = (static_cast<uint64_t>(out.of_row[i]) << 32) | inner.of_row[i];
-        out.of_row[i] = number_of(ids, pair, next, [&] {
-          return concat(out.paths[out.of_row[i]], "/", inner.names[inner.of_row[i]]);
-        });
+        out.of_row[i] = number_of(ids, pair, next,
+                                  [&] { return concat(out.paths[out.of_row[i]], "/", inner.names[inner.of_row[i]]); });
       }
       out.paths = std::move(next.names);
     }
@@ -446,8 +448,10 @@ struct Scattered {
 Scattered scatter(Batch&& b, Routes&& r) {
   Scattered out;
   out.paths = std::move(r.paths);
-  if (out.paths.size() == 1) out.batches.push_back(std::move(b));
-  else out.batches = split_rows(b, r.of_row.data(), out.paths.size());
+  if (out.paths.size() == 1)
+    out.batches.push_back(std::move(b));
+  else
+    out.batches = split_rows(b, r.of_row.data(), out.paths.size());
   return out;
 }
 
@@ -467,7 +471,7 @@ Batch take_rows(Batch& b) {
 
 // ---- partitions and their files ------------------------------------------------------
 
-constexpr int64_t kBlockBytes = 256 << 10;   // a partition's block: at least this much data
+constexpr int64_t kBlockBytes = 256 << 10;    // a partition's block: at least this much data
 constexpr int64_t kWaitingBytes = 256 << 20;  // all partitions' rows waiting for a block
 
 // About the memory a batch's values take: what the block sizes count.
@@ -538,8 +542,10 @@ class FileSlots {
     p.fd = ::open(path.c_str(), flags, 0666);
     if (p.fd < 0) {
       int e = errno;
-      throw Error(concat("cannot open a partition's file: ", std::strerror(e)),
-                  e == EMFILE || e == ENFILE ? "lower --max-open" : e == ENOSPC ? "free some disk space" : "")
+      throw Error(concat("cannot open a partition's file: ", std::strerror(e)), e == EMFILE || e == ENFILE
+                                                                                    ? "lower --max-open"
+                                                                                : e == ENOSPC ? "free some disk space"
+                                                                                              : "")
           .at(path);
     }
     p.created = true;
@@ -576,7 +582,7 @@ class PartitionSink : public Writer {
       Part& p = part(s->paths[k]);
       Batch& piece = s->batches[k];
       piece.first_line = b.first_line;  // numbered now, with the block's lines
-      p.writer->prepare(piece);          // CSV, TSV: fixes or checks the header
+      p.writer->prepare(piece);         // CSV, TSV: fixes or checks the header
       const int64_t n = approx_bytes(piece);
       p.waiting.push_back(std::move(piece));
       p.waiting_bytes += n;
@@ -701,7 +707,7 @@ class PartitionSink : public Writer {
   FileSlots files_;  // after parts_: it closes their files first
   int64_t waiting_bytes_ = 0;
   std::string time_field_;
-  SeqMap<Scattered> held_;                   // map → prepare
+  SeqMap<Scattered> held_;                  // map → prepare
   mutable SeqMap<std::vector<Block>> cut_;  // prepare → encode → emit
 };
 
@@ -724,7 +730,8 @@ class RunIdentity {
     if (!r.input || r.input->path != "-") return;
     if (r.first_in_file && r.header)
       for (const auto& name : r.header->names) stdin_.update(name + "\n");
-    stdin_.update(r.format == Format::Chunk ? std::string_view(r.frame) : std::string_view(r.data.data(), r.data.size()));
+    stdin_.update(r.format == Format::Chunk ? std::string_view(r.frame)
+                                            : std::string_view(r.data.data(), r.data.size()));
   }
 
   const std::vector<std::string>& inputs() const { return names_; }
@@ -757,15 +764,17 @@ std::string extension_of(Format f) {
 
 std::vector<PartitionLevel> parse_levels(const std::vector<std::string>& by) {
   if (by.empty())
-    throw Error::usage("--by is required", "say how to partition: --by hash:device:16, --by time:day or --by value:site");
+    throw Error::usage("--by is required",
+                       "say how to partition: --by hash:device:16, --by time:day or --by value:site");
   std::vector<PartitionLevel> levels;
   for (const auto& text : by) {
     PartitionLevel l = parse_partition_level(text);
     for (const auto& other : levels)
       if (other.key() == l.key())
-        throw Error::usage(concat("--by ", other.text, " and --by ", l.text, " both name their folders '", l.key(), "'"),
-                           l.kind == PartitionLevel::Kind::Hash ? "hash on all the fields at once: hash:a,b:N"
-                                                                : "a path holds each key once; drop one of them");
+        throw Error::usage(
+            concat("--by ", other.text, " and --by ", l.text, " both name their folders '", l.key(), "'"),
+            l.kind == PartitionLevel::Kind::Hash ? "hash on all the fields at once: hash:a,b:N"
+                                                 : "a path holds each key once; drop one of them");
     levels.push_back(std::move(l));
   }
   return levels;
@@ -893,9 +902,8 @@ void run_partition(Context& ctx, const PartitionOptions& o) {
     for (const auto& p : sink.parts()) rows_out += p->rows, bytes += p->bytes;
     write_run_stats(ctx, o.stats,
                     concat("\"inputs\":", inputs.size(), ",\"rows_in\":", ctx.counters.rows_in.load(),
-                           ",\"rows_filtered\":", filtered.load(), ",\"rows_out\":", rows_out,
-                           ",\"partitions\":", sink.parts().size(), ",\"bytes_written\":", bytes, ",\"run\":\"", id,
-                           "\""));
+                           ",\"rows_filtered\":", filtered.load(), ",\"rows_out\":", rows_out, ",\"partitions\":",
+                           sink.parts().size(), ",\"bytes_written\":", bytes, ",\"run\":\"", id, "\""));
   }
 }
 

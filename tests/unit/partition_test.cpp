@@ -88,23 +88,27 @@ TEST_CASE("parse_partition_level: errors name the spec and show what works") {
   CHECK(err("hash:device:0") == "--by 'hash:device:0': N must be from 1 to 1000000, not 0 (write e.g. hash:device:16)");
   CHECK(err("hash:device:x") ==
         "--by 'hash:device:x': 'x' is not a number of buckets (write hash:FIELDS:N, e.g. hash:device:16)");
-  CHECK(err("hash:device") == "--by 'hash:device': hash needs key fields and a number of buckets (write "
-                              "hash:FIELDS:N, e.g. hash:device:16)");
-  CHECK(err("hash") == "--by 'hash': hash needs key fields and a number of buckets (write hash:FIELDS:N, e.g. "
-                       "hash:device:16)");
+  CHECK(err("hash:device") ==
+        "--by 'hash:device': hash needs key fields and a number of buckets (write "
+        "hash:FIELDS:N, e.g. hash:device:16)");
+  CHECK(err("hash") ==
+        "--by 'hash': hash needs key fields and a number of buckets (write hash:FIELDS:N, e.g. "
+        "hash:device:16)");
   CHECK(err("hash:a,,b:4") == "--by 'hash:a,,b:4': empty field name in 'a,,b' (separate names with commas: a,b,c)");
   CHECK(err("hash::4") == "--by 'hash::4': empty field name in '' (separate names with commas: a,b,c)");
   CHECK(err("hash:d:1000001") ==
         "--by 'hash:d:1000001': N must be from 1 to 1000000, not 1000001 (write e.g. hash:device:16)");
   CHECK(err("time:week") == "--by 'time:week': 'week' is not a unit for folders (use hour, day, month or year)");
   CHECK(err("time:ts:m") == "--by 'time:ts:m': 'm' is not a unit for folders (use hour, day, month or year)");
-  CHECK(err("time") == "--by 'time': time needs a unit (write time:UNIT for the marked event time, or "
-                       "time:FIELD:UNIT)");
+  CHECK(err("time") ==
+        "--by 'time': time needs a unit (write time:UNIT for the marked event time, or "
+        "time:FIELD:UNIT)");
   CHECK(err("time::day") ==
         "--by 'time::day': an empty field name (write time:FIELD:UNIT, or time:UNIT for the marked one)");
   CHECK(err("value") == "--by 'value': value needs a field (write value:FIELD, e.g. value:site)");
-  CHECK(err("bucket:device:16") == "--by 'bucket:device:16': unknown partitioning 'bucket' (use hash:FIELDS:N, "
-                                   "time:UNIT, time:FIELD:UNIT or value:FIELD)");
+  CHECK(err("bucket:device:16") ==
+        "--by 'bucket:device:16': unknown partitioning 'bucket' (use hash:FIELDS:N, "
+        "time:UNIT, time:FIELD:UNIT or value:FIELD)");
   CHECK(err("") == "--by '': unknown partitioning '' (use hash:FIELDS:N, time:UNIT, time:FIELD:UNIT or value:FIELD)");
 }
 
@@ -175,9 +179,10 @@ TEST_CASE("bucket_value and time_value") {
 
 TEST_CASE("run_partition: every record in its folder; the union is the input; re-runs replace") {
   TempDir tmp;
-  std::string in = tmp.write("in.ndjson",
-                             "{\"d\":\"a\",\"ts\":\"2026-03-01T05:00:00Z\"}\n{\"d\":\"b\",\"ts\":\"2026-03-02T05:00:00Z\"}\n"
-                             "{\"d\":\"a\",\"ts\":\"2026-04-01T05:00:00Z\"}\n{\"d\":null,\"ts\":\"2026-04-01T06:00:00Z\"}\n");
+  std::string in =
+      tmp.write("in.ndjson",
+                "{\"d\":\"a\",\"ts\":\"2026-03-01T05:00:00Z\"}\n{\"d\":\"b\",\"ts\":\"2026-03-02T05:00:00Z\"}\n"
+                "{\"d\":\"a\",\"ts\":\"2026-04-01T05:00:00Z\"}\n{\"d\":null,\"ts\":\"2026-04-01T06:00:00Z\"}\n");
   std::string out = tmp / "out";
   PartitionOptions o;
   o.inputs = {in};
@@ -226,8 +231,9 @@ TEST_CASE("run_partition: every record in its folder; the union is the input; re
   // Another --by is refused, before anything is read.
   o.by = {"value:d"};
   CHECK(error_of([&] { run_partition(ctx, o); }) ==
-        out + " is partitioned by 'time:ts:month value:d', not by 'value:d' (give the same --by (and --tz) as before, "
-              "or another -d)");
+        out +
+            " is partitioned by 'time:ts:month value:d', not by 'value:d' (give the same --by (and --tz) as before, "
+            "or another -d)");
 }
 
 TEST_CASE("run_partition: byte-identical files for any thread count and block size") {

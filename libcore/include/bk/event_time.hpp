@@ -14,10 +14,10 @@
 namespace bk {
 
 struct EventTimeOptions {
-  std::string field;      // the field; "": the one the input marks as its event time
-  std::string flag;       // where `field` was named, for messages: "--time"
-  std::string need;       // what needs the times, for messages: "--window needs"
-  std::string name_hint;  // how to name a field when the input marks none
+  std::string field;             // the field; "": the one the input marks as its event time
+  std::string flag;              // where `field` was named, for messages: "--time"
+  std::string need;              // what needs the times, for messages: "--window needs"
+  std::string name_hint;         // how to name a field when the input marks none
   const TimeZone* tz = nullptr;  // the zone of times without an offset; null: UTC
 };
 
