@@ -71,8 +71,10 @@ class RecordBuilder {
 
   void end_row() {
     for (auto& [idx, v] : pending_) append_json_value(b_.columns[idx], v);
+    const bool every_field = pending_.size() == b_.columns.size();  // the usual record: nothing to fill
     pending_.clear();
     ++b_.rows;
+    if (every_field) return;
     for (auto& c : b_.columns)
       if (c.size() < b_.rows) c.append_null();
   }
