@@ -18,7 +18,7 @@
 //
 // Every decision about blocks is taken in the serial stage, in input order, from the
 // rows alone, so the files are byte-identical for any thread count; where a row goes
-// depends on its values alone (hash.hpp's canonical text, not types that widen per
+// depends on its values alone (append_key_text's canonical text, not types that widen per
 // block), so also for any block size.
 //
 // Files: each partition's file is written in the run's temporary folder
@@ -506,6 +506,12 @@ struct Block {
   Encoded enc;
 };
 
+// What to do when a partition's file cannot be opened.
+const char* open_hint(int e) {
+  if (e == EMFILE || e == ENFILE) return "lower --max-open";
+  return e == ENOSPC ? "free some disk space" : "";
+}
+
 // The partitions' files, at most max_open open at once: the least recently written
 // is closed when another needs its slot, and opened again to append when it next
 // gets a block.
@@ -542,11 +548,7 @@ class FileSlots {
     p.fd = ::open(path.c_str(), flags, 0666);
     if (p.fd < 0) {
       int e = errno;
-      throw Error(concat("cannot open a partition's file: ", std::strerror(e)), e == EMFILE || e == ENFILE
-                                                                                    ? "lower --max-open"
-                                                                                : e == ENOSPC ? "free some disk space"
-                                                                                              : "")
-          .at(path);
+      throw Error(concat("cannot open a partition's file: ", std::strerror(e)), open_hint(e)).at(path);
     }
     p.created = true;
     open_.push_front(&p);
