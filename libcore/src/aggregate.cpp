@@ -16,6 +16,7 @@
 
 #include "aggregate_internal.hpp"
 #include "bk/error.hpp"
+#include "bk/event_time.hpp"
 #include "bk/text.hpp"
 #include "bk/write.hpp"
 #include "expr_internal.hpp"
@@ -134,9 +135,6 @@ std::string masks_json(const Masks& m) {
 }
 
 bool is_number(Type t) { return t == Type::Int64 || t == Type::Float64; }
-
-// Rows' block-relative lines, for messages.
-int64_t line_of(const Batch& b, int64_t i) { return static_cast<int64_t>(b.lines.size()) > i ? b.lines[i] : 0; }
 
 class Engine {
  public:
@@ -271,15 +269,9 @@ class Engine {
 
   // Serial, in input order: the types seen so far; a conflict is an error here.
   void check_masks(const Batch& b) {
-    Masks m;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = pending_.find(b.seq);
-      if (it == pending_.end()) return;
-      m = std::move(it->second);
-      pending_.erase(it);
-    }
-    total_.add(m);
+    std::optional<Masks> m = pending_.take(b.seq);
+    if (!m) return;
+    total_.add(*m);
     for (size_t s = 0; s < spec_.states.size(); ++s) {
       Kind k = spec_.states[s].kind;
       if (k != Kind::Min && k != Kind::Max) continue;
@@ -472,43 +464,13 @@ class Engine {
 
  private:
   bool event_time(Batch& b, std::vector<int64_t>& time) {
-    int64_t tc = spec_.time_field.empty() ? b.time_field : b.find(spec_.time_field);
-    const char* why = spec_.window ? "--window needs" : "first() and last() need";
-    if (tc < 0) {
-      if (!spec_.time_field.empty()) {
-        if (b.rows == 0) return true;
-        std::string near = likely_typo_of(spec_.time_field, b.names);
-        throw Error::usage(concat("--time: no field '", spec_.time_field, "' in ", b.source),
-                           near.empty() ? "name the event-time field" : concat("did you mean '", near, "'?"));
-      }
-      throw Error::usage(concat(why, " the event time, and ", b.source, " has no event-time field marked"),
-                         "name it with --time FIELD, or mark it once with bk-ingest --time");
-    }
-    const Column& c = b.columns[tc];
-    const std::string& name = b.names[tc];
-    time.resize(b.rows);
-    const TimeZone& tz = spec_.tz ? *spec_.tz : TimeZone::utc();
-    for (int64_t i = 0; i < b.rows; ++i) {
-      auto fail = [&](const std::string& what) {
-        b.error = std::make_exception_ptr(
-            Error(concat(name, ": ", what, " (", why, " each record's event time)"),
-                  concat("fix the record, or leave such records out with --where 'parse_time(", name, ") is not null'"))
-                .at(b.source, line_of(b, i)));
-        return false;
-      };
-      if (!c.valid.get(i)) return fail("no event time");
-      if (c.type == Type::Timestamp) {
-        time[i] = c.ints[i];
-      } else if (c.type == Type::String) {
-        if (!parse_timestamp(c.str(i), tz, time[i]))
-          return fail(concat("'", sanitize_utf8(c.str(i).substr(0, 64)), "' is not a time"));
-      } else {
-        throw Error::usage(concat("--time: ", name, " is ", type_name(c.type), " in ", b.source,
-                                  ", not a timestamp or an RFC 3339 text"),
-                           "for epoch numbers, type it first: bk-ingest --time FIELD --time-unit s|ms|us|ns");
-      }
-    }
-    return true;
+    EventTimeOptions o;
+    o.field = spec_.time_field;
+    o.flag = "--time";
+    o.need = spec_.window ? "--window needs" : "first() and last() need";
+    o.name_hint = "name it with --time FIELD, or mark it once with bk-ingest --time";
+    o.tz = spec_.tz.get();
+    return read_event_times(b, o, time);
   }
 
   Column window_column(const std::vector<int64_t>& time, bool end) const {
@@ -588,8 +550,7 @@ class Engine {
   }
 
   void record_masks(int64_t seq, Masks m) {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_[seq] = std::move(m);
+    pending_.put(seq, std::move(m));
   }
 
   Batch state_batch(const Ref* r, int64_t n, bool first) {
@@ -628,8 +589,7 @@ class Engine {
   const Spec& spec_;
   const AggregateOptions& opts_;
   std::vector<std::unique_ptr<Table>> parts_;
-  std::mutex mu_;
-  std::map<int64_t, Masks> pending_;
+  SeqMap<Masks> pending_;  // add_records → check_masks
   Masks total_;
   std::atomic<int64_t> filtered_{0};
 };
@@ -711,6 +671,8 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
     throw Error::usage("--having applies when the result is finished; give it to --merge, not --partial");
   if (o.merge && !o.where.empty())
     throw Error::usage("--where filters records, and partial files hold none: give it to the --partial runs");
+  if (o.merge && o.read.hive)
+    throw Error::usage("--hive adds fields to records, and partial files hold none: give it to the --partial runs");
   if (o.partial) {
     if (o.output_format_given && o.output_format != Format::Chunk)
       throw Error::usage("--partial writes chunk files; -O does not apply");

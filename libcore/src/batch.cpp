@@ -2,6 +2,8 @@
 
 #include <bit>
 #include <cstring>
+#include <string>
+#include <type_traits>
 
 #include "bk/text.hpp"
 
@@ -50,6 +52,22 @@ void Bitmap::resize(int64_t n, bool v) {
   words_.insert(words_.end(), static_cast<size_t>(full), v ? ~uint64_t(0) : 0);
   size_ += full * 64;
   while (size_ < n) push_back(v);
+}
+
+void Bitmap::append(const Bitmap& other) {
+  if (other.size_ == 0) return;
+  const int shift = static_cast<int>(size_ & 63);
+  if (shift == 0) {
+    words_.insert(words_.end(), other.words_.begin(), other.words_.end());
+  } else {
+    // Bits past the end are zero on both sides, so whole words can be shifted in.
+    for (uint64_t w : other.words_) {
+      words_.back() |= w << shift;
+      words_.push_back(w >> (64 - shift));
+    }
+  }
+  size_ += other.size_;
+  words_.resize((size_ + 63) / 64);
 }
 
 void Bitmap::assign_bytes(const char* p, int64_t n) {
@@ -142,7 +160,7 @@ void Column::append_bool(bool v) {
   append_string(v ? "true" : "false");
 }
 
-void Column::append_int(int64_t v) {
+void Column::widen_append_int(int64_t v) {
   if (type == Type::Null) become(Type::Int64);
   if (type == Type::Int64) {
     ints.push_back(v);
@@ -158,7 +176,7 @@ void Column::append_int(int64_t v) {
   }
 }
 
-void Column::append_double(double v) {
+void Column::widen_append_double(double v) {
   if (type == Type::Null) become(Type::Float64);
   if (type == Type::Int64) to_floats();
   if (type == Type::Float64) {
@@ -184,7 +202,7 @@ void Column::append_timestamp(int64_t micros) {
   }
 }
 
-void Column::append_string(std::string_view v) {
+void Column::widen_append_string(std::string_view v) {
   if (type == Type::Null) become(Type::String);
   if (type != Type::String) to_strings();
   bytes.append(v);
@@ -275,6 +293,253 @@ Batch select_columns(Batch&& b, const std::vector<std::string>& names) {
     }
     if (name == time_name && out.time_field < 0) out.time_field = static_cast<int>(out.names.size() - 1);
   }
+  return out;
+}
+
+namespace {
+
+// Float64: the mantissas are kept only while there is one for every value.
+bool has_mantissas(const Column& c) {
+  return c.type == Type::Float64 && c.decimals >= 0 && c.ints.size() == c.floats.size();
+}
+
+Column gather_column(const Column& c, const uint32_t* rows, int64_t n) {
+  Column out;
+  out.type = c.type;
+  out.decimals = c.decimals;
+  out.valid.resize(n, false);
+  for (int64_t i = 0; i < n; ++i)
+    if (c.valid.get(rows[i])) out.valid.set(i, true);
+  switch (c.type) {
+    case Type::Null: break;
+    case Type::Bool:
+    case Type::Int64:
+    case Type::Timestamp:
+      out.ints.resize(n);
+      for (int64_t i = 0; i < n; ++i) out.ints[i] = c.ints[rows[i]];
+      break;
+    case Type::Float64:
+      out.floats.resize(n);
+      for (int64_t i = 0; i < n; ++i) out.floats[i] = c.floats[rows[i]];
+      if (has_mantissas(c)) {
+        out.ints.resize(n);
+        for (int64_t i = 0; i < n; ++i) out.ints[i] = c.ints[rows[i]];
+      }
+      break;
+    case Type::String:
+    case Type::Json: {
+      uint64_t total = 0;
+      for (int64_t i = 0; i < n; ++i) total += c.offsets[rows[i] + 1] - c.offsets[rows[i]];
+      out.bytes.reserve(total);
+      out.offsets.resize(n + 1);
+      for (int64_t i = 0; i < n; ++i) {
+        uint64_t a = c.offsets[rows[i]];
+        out.bytes.append(c.bytes.data() + a, c.offsets[rows[i] + 1] - a);
+        out.offsets[i + 1] = out.bytes.size();
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+// Appends n nulls, whatever the column's type.
+void append_nulls(Column& c, int64_t n) {
+  if (c.type == Type::Null) {
+    c.valid.resize(c.size() + n, false);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) c.append_null();
+}
+
+// Appends every value of `src` (same type as dst, not null): whole vectors at once.
+void append_same_type(Column& dst, const Column& src) {
+  switch (src.type) {
+    case Type::Null: break;
+    case Type::Bool:
+    case Type::Int64:
+    case Type::Timestamp: dst.ints.insert(dst.ints.end(), src.ints.begin(), src.ints.end()); break;
+    case Type::Float64: {
+      bool mantissas = has_mantissas(dst) && has_mantissas(src) && dst.decimals == src.decimals;
+      dst.floats.insert(dst.floats.end(), src.floats.begin(), src.floats.end());
+      if (mantissas) {
+        dst.ints.insert(dst.ints.end(), src.ints.begin(), src.ints.end());
+      } else {
+        dst.ints.clear();
+        if (dst.decimals != src.decimals) dst.decimals = -1;
+      }
+      break;
+    }
+    case Type::String:
+    case Type::Json: {
+      const uint64_t base = dst.bytes.size();
+      dst.bytes.append(src.bytes);
+      dst.offsets.reserve(dst.offsets.size() + src.size());
+      for (int64_t i = 1; i <= src.size(); ++i) dst.offsets.push_back(base + src.offsets[i]);
+      break;
+    }
+  }
+  dst.valid.append(src.valid);
+}
+
+// Appends the n rows of `src` (null: a part without the field) to dst, widening.
+void append_column(Column& dst, const Column* src, int64_t n) {
+  if (!src || src->type == Type::Null) return append_nulls(dst, n);
+  if (dst.type == Type::Null) {
+    // Nulls so far: they become nulls of src's type, then src's values follow.
+    Column typed;
+    typed.type = src->type;
+    typed.decimals = src->decimals;
+    append_nulls(typed, dst.size());
+    if (src->type == Type::Float64 && has_mantissas(*src)) typed.ints.assign(typed.floats.size(), 0);
+    dst = std::move(typed);
+  }
+  if (dst.type == src->type) return append_same_type(dst, *src);
+  for (int64_t i = 0; i < n; ++i) dst.append_from(*src, i);
+}
+
+// split_rows, one column: each part's column sized first, then one pass over the rows.
+void split_column(const Column& c, const uint32_t* part, const std::vector<int64_t>& count,
+                  std::vector<Batch>& out) {
+  const size_t parts = count.size();
+  const int64_t n = c.size();
+  std::vector<Column*> dst(parts);
+  for (size_t p = 0; p < parts; ++p) {
+    dst[p] = &out[p].columns.emplace_back();
+    dst[p]->type = c.type;
+    dst[p]->decimals = c.decimals;
+  }
+  std::vector<int64_t> at(parts, 0);
+  const int64_t valid = c.valid.count();
+  for (size_t p = 0; p < parts; ++p) dst[p]->valid.resize(count[p], valid == n);  // the usual case: no nulls
+  if (valid > 0 && valid < n) {
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t j = at[part[i]]++;
+      if (c.valid.get(i)) dst[part[i]]->valid.set(j, true);
+    }
+  }
+  auto split_values = [&](const auto& src, auto member) {
+    using T = typename std::decay_t<decltype(src)>::value_type;
+    std::vector<T*> to(parts);
+    for (size_t p = 0; p < parts; ++p) {
+      (dst[p]->*member).resize(count[p]);
+      to[p] = (dst[p]->*member).data();
+    }
+    std::fill(at.begin(), at.end(), 0);
+    for (int64_t i = 0; i < n; ++i) to[part[i]][at[part[i]]++] = src[i];
+  };
+  switch (c.type) {
+    case Type::Null: break;
+    case Type::Bool:
+    case Type::Int64:
+    case Type::Timestamp: split_values(c.ints, &Column::ints); break;
+    case Type::Float64:
+      split_values(c.floats, &Column::floats);
+      if (has_mantissas(c)) split_values(c.ints, &Column::ints);
+      break;
+    case Type::String:
+    case Type::Json: {
+      // Short values are copied 32 bytes at a time: each part's bytes get 32 to spare
+      // (cut off at the end), and the source is read that far only inside its bytes.
+      constexpr uint64_t kChunk = 32;
+      std::vector<uint64_t> total(parts, 0);
+      for (int64_t i = 0; i < n; ++i) total[part[i]] += c.offsets[i + 1] - c.offsets[i];
+      std::vector<char*> bytes(parts);
+      std::vector<uint64_t*> offsets(parts);
+      std::vector<uint64_t> pos(parts, 0);
+      for (size_t p = 0; p < parts; ++p) {
+        dst[p]->bytes.resize(total[p] + kChunk);
+        dst[p]->offsets.assign(count[p] + 1, 0);
+        bytes[p] = dst[p]->bytes.data();
+        offsets[p] = dst[p]->offsets.data();
+      }
+      std::fill(at.begin(), at.end(), 0);
+      const char* src = c.bytes.data();
+      const uint64_t src_size = c.bytes.size();
+      for (int64_t i = 0; i < n; ++i) {
+        const uint32_t p = part[i];
+        const uint64_t a = c.offsets[i], len = c.offsets[i + 1] - a;
+        if (len <= kChunk && a + kChunk <= src_size) std::memcpy(bytes[p] + pos[p], src + a, kChunk);
+        else std::memcpy(bytes[p] + pos[p], src + a, len);
+        pos[p] += len;
+        offsets[p][++at[p]] = pos[p];
+      }
+      for (size_t p = 0; p < parts; ++p) dst[p]->bytes.resize(total[p]);
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+Batch batch_like(const Batch& b) {
+  Batch out;
+  out.names = b.names;
+  out.time_field = b.time_field;
+  out.source = b.source;
+  out.first_block = b.first_block;
+  out.seq = b.seq;
+  out.first_line = b.first_line;
+  out.line_count = b.line_count;
+  return out;
+}
+
+Batch gather_rows(const Batch& b, const uint32_t* rows, int64_t n) {
+  Batch out = batch_like(b);
+  out.rows = n;
+  out.columns.reserve(b.columns.size());
+  for (const auto& c : b.columns) out.columns.push_back(gather_column(c, rows, n));
+  if (static_cast<int64_t>(b.lines.size()) == b.rows) {
+    out.lines.resize(n);
+    for (int64_t i = 0; i < n; ++i) out.lines[i] = b.lines[rows[i]];
+  }
+  return out;
+}
+
+std::vector<Batch> split_rows(const Batch& b, const uint32_t* part_of_row, size_t parts) {
+  std::vector<int64_t> count(parts, 0);
+  for (int64_t i = 0; i < b.rows; ++i) ++count[part_of_row[i]];
+  std::vector<Batch> out(parts);
+  for (size_t p = 0; p < parts; ++p) {
+    Batch& o = out[p];
+    o = batch_like(b);
+    o.rows = count[p];
+    o.columns.reserve(b.columns.size());
+    if (static_cast<int64_t>(b.lines.size()) == b.rows) o.lines.reserve(count[p]);
+  }
+  for (const auto& c : b.columns) split_column(c, part_of_row, count, out);
+  if (static_cast<int64_t>(b.lines.size()) == b.rows)
+    for (int64_t i = 0; i < b.rows; ++i) out[part_of_row[i]].lines.push_back(b.lines[i]);
+  return out;
+}
+
+Batch concat_batches(std::vector<Batch>&& parts) {
+  if (parts.empty()) return Batch();
+  if (parts.size() == 1) {
+    Batch b = std::move(parts[0]);
+    b.lines.clear();
+    return b;
+  }
+  Batch out;
+  out.source = parts[0].source;
+  out.first_block = parts[0].first_block;
+  out.seq = parts[0].seq;
+  out.first_line = parts[0].first_line;
+  std::string time_name;
+  for (const auto& p : parts) {
+    for (const auto& name : p.names)
+      if (out.find(name) < 0) out.add_column(name, Column());
+    if (time_name.empty() && p.time_field >= 0) time_name = p.names[p.time_field];
+  }
+  for (auto& p : parts) {
+    for (size_t k = 0; k < out.names.size(); ++k) {
+      int64_t j = p.find(out.names[k]);
+      append_column(out.columns[k], j < 0 ? nullptr : &p.columns[j], p.rows);
+    }
+    out.rows += p.rows;
+    p = Batch();  // frees each part as soon as it is copied
+  }
+  if (!time_name.empty()) out.time_field = static_cast<int>(out.find(time_name));
   return out;
 }
 

@@ -5,7 +5,7 @@
 // dataset's files are also checked against its manifest.
 #include "bk/cat.hpp"
 
-
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -15,6 +15,7 @@
 #include "bk/dataset.hpp"
 #include "bk/error.hpp"
 #include "bk/expr.hpp"
+#include "bk/hive.hpp"
 #include "bk/text.hpp"
 #include "bk/time.hpp"
 #include "bk/write.hpp"
@@ -355,12 +356,18 @@ void run_cat(Context& ctx, const CatOptions& opts) {
         BlockReader reader(in, opts.read, 1 << 20);
         if (auto* frames = reader.frames()) {
           std::string frame;
+          std::vector<std::string> own;  // the file's own fields, for --hive
           while (frames->next(frame, false)) {
             int tf = -1;
             auto fields = chunk::decode_block_schema(frame, tf);
-            for (auto& [name, type] : fields) u.add(name, type);
+            for (auto& [name, type] : fields) {
+              u.add(name, type);
+              if (std::find(own.begin(), own.end(), name) == own.end()) own.push_back(name);
+            }
             if (tf >= 0 && u.time_field.empty()) u.time_field = fields[tf].first;
           }
+          if (opts.read.hive)
+            for (auto& [name, type] : hive::path_fields(in.path, own)) u.add(name, type);
         } else {
           Output none("");
           SchemaCollector collect(none, u);

@@ -28,7 +28,6 @@
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "bk/error.hpp"
 
@@ -103,16 +102,18 @@ int width_for(uint64_t range) {
   return 8;
 }
 
-void put_packed(std::string& out, const uint64_t* v, size_t n, int width) {
+// Appends value(i) for i < n, each in `width` bytes (0, 1, 2, 4 or 8).
+template <typename Value>
+void put_packed(std::string& out, size_t n, int width, Value value) {
   size_t at = out.size();
   out.resize(at + n * width);
   char* p = out.data() + at;
   switch (width) {
     case 0: break;
-    case 1: for (size_t i = 0; i < n; ++i) p[i] = static_cast<char>(v[i]); break;
-    case 2: for (size_t i = 0; i < n; ++i) { uint16_t x = static_cast<uint16_t>(v[i]); std::memcpy(p + 2 * i, &x, 2); } break;
-    case 4: for (size_t i = 0; i < n; ++i) { uint32_t x = static_cast<uint32_t>(v[i]); std::memcpy(p + 4 * i, &x, 4); } break;
-    default: std::memcpy(p, v, n * 8);
+    case 1: for (size_t i = 0; i < n; ++i) p[i] = static_cast<char>(value(i)); break;
+    case 2: for (size_t i = 0; i < n; ++i) { uint16_t x = static_cast<uint16_t>(value(i)); std::memcpy(p + 2 * i, &x, 2); } break;
+    case 4: for (size_t i = 0; i < n; ++i) { uint32_t x = static_cast<uint32_t>(value(i)); std::memcpy(p + 4 * i, &x, 4); } break;
+    default: for (size_t i = 0; i < n; ++i) { uint64_t x = value(i); std::memcpy(p + 8 * i, &x, 8); }
   }
 }
 
@@ -133,22 +134,20 @@ void put_int_stream(std::string& out, const int64_t* v, size_t n) {
     }
   }
   int delta_width = n > 1 ? width_for(dhi - dlo) : 64;
-  std::vector<uint64_t> packed(n);
   if (delta_width < for_width) {
     // mode 1: first value, then each delta minus the smallest delta
     out += char(1);
     out += char(delta_width);
     put<int64_t>(out, v[0]);
     put<int64_t>(out, static_cast<int64_t>(dlo));
-    packed[0] = 0;
-    for (size_t i = 1; i < n; ++i) packed[i] = static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(v[i - 1]) - dlo;
-    put_packed(out, packed.data() + 1, n - 1, delta_width);
+    put_packed(out, n - 1, delta_width, [&](size_t i) {
+      return static_cast<uint64_t>(v[i + 1]) - static_cast<uint64_t>(v[i]) - dlo;
+    });
   } else {
     out += char(0);
     out += char(for_width);
     put<int64_t>(out, lo);
-    for (size_t i = 0; i < n; ++i) packed[i] = static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(lo);
-    put_packed(out, packed.data(), n, for_width);
+    put_packed(out, n, for_width, [&](size_t i) { return static_cast<uint64_t>(v[i]) - static_cast<uint64_t>(lo); });
   }
 }
 
@@ -199,10 +198,10 @@ void get_int_stream(Cursor& c, int64_t* v, size_t n) {
   }
 }
 
-// Null slots take the previous valid value (the first valid one for leading nulls).
-std::vector<int64_t> filled(const Column& col, const std::vector<int64_t>& values) {
-  std::vector<int64_t> v(values);
-  int64_t n = col.size();
+// Null slots take the previous valid value (the first valid one for leading nulls),
+// in place.
+void fill_nulls(const Column& col, std::vector<int64_t>& v) {
+  const int64_t n = col.size();
   int64_t prev = 0;
   for (int64_t i = 0; i < n; ++i)
     if (col.valid.get(i)) { prev = v[i]; break; }
@@ -210,7 +209,6 @@ std::vector<int64_t> filled(const Column& col, const std::vector<int64_t>& value
     if (col.valid.get(i)) prev = v[i];
     else v[i] = prev;
   }
-  return v;
 }
 
 // ---- float64 as decimals ------------------------------------------------------
@@ -219,17 +217,26 @@ const double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 constexpr int kMaxScale = 15;
 constexpr double kTwo53 = 9007199254740992.0;
 
+// The integer nearest y (ties to even, as nearbyint in the default rounding mode),
+// without a call: adding and taking away 1.5 * 2^52 leaves y rounded when |y| < 2^51.
+inline double nearest_integer(double y) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+  if (!(std::fabs(y) < 2251799813685248.0)) return std::nearbyint(y);  // 2^51
+  return y >= 0 ? (y + kMagic) - kMagic : (y - kMagic) + kMagic;
+}
+
 bool decimal_at(double x, int k, int64_t& m) {
   double y = x * kPow10[k];
   if (!(std::fabs(y) < kTwo53)) return false;
-  double r = std::nearbyint(y);
+  double r = nearest_integer(y);
   if (r / kPow10[k] != x) return false;
   m = static_cast<int64_t>(r);
   return true;
 }
 
-// The smallest k that makes every valid value m / 10^k; -1 if there is none.
-int decimal_scale(const Column& col) {
+// The smallest k that makes every valid value m / 10^k, with the m of every row in
+// `mantissas` (0 for nulls); -1 if there is none.
+int decimal_form(const Column& col, std::vector<int64_t>& mantissas) {
   int k = 0;
   int64_t m;
   for (int64_t i = 0; i < col.size(); ++i) {
@@ -241,8 +248,9 @@ int decimal_scale(const Column& col) {
     }
   }
   // A larger scale can push an earlier value past 2^53: check them all at the end.
+  mantissas.assign(col.size(), 0);
   for (int64_t i = 0; i < col.size(); ++i)
-    if (col.valid.get(i) && !decimal_at(col.floats[i], k, m)) return -1;
+    if (col.valid.get(i) && !decimal_at(col.floats[i], k, mantissas[i])) return -1;
   return k;
 }
 
@@ -294,14 +302,14 @@ class StringDict {
 bool dictionary_pays(const Column& col) {
   int64_t n = col.size();
   if (n < 64) return false;
-  std::unordered_set<std::string_view> seen;
+  StringDict seen(512);
   int64_t sampled = 0;
   for (int64_t i = 0; i < n && sampled < 512; ++i) {
     if (!col.valid.get(i)) continue;
-    seen.insert(col.str(i));
+    seen.index_of(col.str(i));
     ++sampled;
   }
-  return sampled > 0 && static_cast<int64_t>(seen.size()) * 4 <= sampled;
+  return sampled > 0 && static_cast<int64_t>(seen.keys().size()) * 4 <= sampled;
 }
 
 void put_validity(std::string& out, const Bitmap& valid) {
@@ -386,12 +394,15 @@ void compress(Codec codec, const std::string& raw, std::string& out) {
   switch (codec) {
     case Codec::None: out += raw; return;
     case Codec::Zstd: {
+      // Into a buffer of this thread that only grows: resizing `out` to the bound
+      // would clear that many bytes every time.
       thread_local ZSTD_CCtx* cctx = ZSTD_createCCtx();
+      thread_local std::string buf;
       size_t bound = ZSTD_compressBound(raw.size());
-      out.resize(at + bound);
-      size_t n = ZSTD_compressCCtx(cctx, out.data() + at, bound, raw.data(), raw.size(), 1);
+      if (buf.size() < bound) buf.resize(bound);
+      size_t n = ZSTD_compressCCtx(cctx, buf.data(), bound, raw.data(), raw.size(), 1);
       if (ZSTD_isError(n)) throw Error(concat("zstd compression failed: ", ZSTD_getErrorName(n)));
-      out.resize(at + n);
+      out.append(buf.data(), n);
       return;
     }
     case Codec::Zlib: {
@@ -468,7 +479,8 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
   stats.name = name;
   compute_stats(col, stats);
   uint8_t encoding = kPlain;
-  std::string body;
+  if (stats.nulls > 0 && col.type != Type::Null) put_validity(payload, col.valid);
+  std::string& body = payload;  // the values follow the validity
   switch (col.type) {
     case Type::Null: break;
     case Type::Bool: {
@@ -480,18 +492,21 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
     }
     case Type::Int64:
     case Type::Timestamp: {
-      auto v = filled(col, col.ints);
+      if (stats.nulls == 0) {
+        put_int_stream(body, col.ints.data(), col.ints.size());
+        break;
+      }
+      std::vector<int64_t> v(col.ints);
+      fill_nulls(col, v);
       put_int_stream(body, v.data(), v.size());
       break;
     }
     case Type::Float64: {
-      int k = decimal_scale(col);
+      std::vector<int64_t> m;
+      int k = decimal_form(col, m);
       if (k >= 0) {
         encoding = kAlt;
-        std::vector<int64_t> m(col.size(), 0);
-        for (int64_t i = 0; i < col.size(); ++i)
-          if (col.valid.get(i)) decimal_at(col.floats[i], k, m[i]);
-        m = filled(col, m);
+        if (stats.nulls > 0) fill_nulls(col, m);
         body += char(k);
         put_int_stream(body, m.data(), m.size());
       } else {
@@ -514,7 +529,7 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
           for (size_t k = 0; k < dict.size(); ++k) lens[k] = static_cast<int64_t>(dict[k].size());
           put_int_stream(body, lens.data(), lens.size());
           for (auto s : dict) body += s;
-          idx = filled(col, idx);
+          if (stats.nulls > 0) fill_nulls(col, idx);
           put_int_stream(body, idx.data(), idx.size());
           string_minmax(col, &dict, stats);
           break;
@@ -534,8 +549,6 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
   schema += static_cast<char>(encoding);
   put<uint16_t>(schema, 0);
   put<uint64_t>(schema, static_cast<uint64_t>(stats.nulls));
-  if (stats.nulls > 0 && col.type != Type::Null) put_validity(payload, col.valid);
-  payload += body;
 }
 
 void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint64_t rows, Column& col) {

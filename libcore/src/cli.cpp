@@ -19,6 +19,7 @@ ReadOptions Common::read_options() const {
   r.format = parse_format(input_format, "-I/--input-format", true);
   if (delimiter_given) r.delimiter = parse_delimiter(delimiter);
   r.strings = strings;
+  r.hive = hive;
   return r;
 }
 
@@ -33,6 +34,7 @@ void add_input_flags(CLI::App& app, Common& c) {
       ->type_name("C")
       ->each([&c](const std::string&) { c.delimiter_given = true; });
   app.add_flag("--strings", c.strings, "CSV/TSV: keep every value a string (no type inference)");
+  app.add_flag("--hive", c.hive, "Add the key=value folders of each input's path as fields (bucket=07 gives bucket: 7)");
 }
 
 void add_output_file_flag(CLI::App& app, Common& c) {

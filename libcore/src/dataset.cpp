@@ -1,15 +1,23 @@
 // Datasets: the manifest (read, written), content hashes, and the one writer.
 //
-// Crash safety comes from ordering alone; nothing is ever modified in place:
-//   1. a chunk is written to a temporary name (.part-XXXXXX.tmp) and fsynced;
-//   2. commit() renames each chunk to its final name (part-NNNNNN.bkc) and fsyncs
-//      the directory: the files exist, but no manifest lists them yet;
+// Crash safety comes from ordering alone:
+//   1. a chunk is written to a temporary name (.part-XXXXXX.tmp, or a file in the
+//      run's .run-XXXXXX folder) and synced;
+//   2. commit() renames each file to its final name (part-NNNNNN.bkc, or
+//      bucket=07/part-<id>.bkc) and syncs: the files exist, but no manifest lists
+//      them yet;
 //   3. the new manifest is written to .manifest-XXXXXX.tmp, fsynced, renamed over
-//      _manifest.json, and the directory fsynced. That rename is the commit.
+//      _manifest.json, and the directory fsynced. That rename is the commit;
+//   4. files the new manifest no longer lists (a partitioned run's replaced files)
+//      are deleted.
 // A crash (or kill -9) anywhere before 3's rename leaves the old manifest, which
-// does not list the new chunk files: readers never see them (expand_inputs reads a
+// does not list the new files: readers never see them (expand_inputs reads a
 // dataset through its manifest), and the next writer, holding the lock, deletes
 // them (find_orphans). After the rename, everything the manifest lists is on disk.
+// The one file changed in place is one a partitioned run replaces under the same
+// name with other content (step 2 renames over it): until step 3, the old manifest
+// lists it with the old checksum (bk-cat --verify names it; the same run again
+// repairs it). The same content again, the usual re-run, is left alone.
 //
 // One writer at a time: flock(2) on DIR/_lock, which the kernel releases when the
 // process dies however it dies, so a lock is never stale. The holder writes its pid
@@ -21,7 +29,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <xxhash.h>
 
 #include <algorithm>
@@ -30,6 +37,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <new>
 #include <set>
 
 #include "bk/error.hpp"
@@ -57,11 +65,23 @@ bool ends_with(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
 
+constexpr const char* kRunTemp = ".run-XXXXXX";
+
 // A name a writer gives its files: a chunk, or one of the temporary files.
 bool is_chunk_name(std::string_view n) { return starts_with(n, "part-") && ends_with(n, ".bkc"); }
+// bk-partition's files in its key=value folders: part-<id> and a format's extension.
+bool is_part_name(std::string_view n) {
+  if (!starts_with(n, "part-")) return false;
+  for (const char* ext : {".bkc", ".ndjson", ".csv", ".tsv"})
+    if (ends_with(n, ext)) return true;
+  return false;
+}
 bool is_temp_name(std::string_view n) {
   return (starts_with(n, ".part-") || starts_with(n, ".manifest-")) && ends_with(n, ".tmp");
 }
+bool is_run_temp_name(std::string_view n) { return starts_with(n, ".run-"); }
+// A partition's folder: key=value.
+bool is_partition_dir_name(std::string_view n) { return n.find('=') != std::string_view::npos && n[0] != '.'; }
 
 // ---- hashing ------------------------------------------------------------------
 
@@ -78,8 +98,7 @@ std::string hash_text(XXH128_hash_t h) {
 }
 
 std::string hash_fd(int fd, int64_t limit, const std::string& name) {
-  XXH3_state_t st;
-  XXH3_128bits_reset(&st);
+  ContentHash hash;
   std::string buf(1 << 20, '\0');
   int64_t left = limit < 0 ? INT64_MAX : limit;
   while (left > 0) {
@@ -89,10 +108,10 @@ std::string hash_fd(int fd, int64_t limit, const std::string& name) {
       throw Error(concat("cannot read: ", errno_text(errno))).at(name);
     }
     if (r == 0) break;
-    XXH3_128bits_update(&st, buf.data(), static_cast<size_t>(r));
+    hash.update(std::string_view(buf.data(), static_cast<size_t>(r)));
     left -= r;
   }
-  return hash_text(XXH3_128bits_digest(&st));
+  return hash.text();
 }
 
 // ---- manifest text ------------------------------------------------------------
@@ -119,6 +138,15 @@ std::string now_text() {
   return s;
 }
 
+void append_strings(std::string& s, const std::vector<std::string>& list) {
+  s += '[';
+  for (size_t k = 0; k < list.size(); ++k) {
+    if (k) s += ',';
+    append_json_string(s, list[k]);
+  }
+  s += ']';
+}
+
 void append_chunk(std::string& s, const ChunkEntry& f) {
   s += "{\"name\":";
   append_json_string(s, f.name);
@@ -132,14 +160,32 @@ void append_chunk(std::string& s, const ChunkEntry& f) {
   append_time(s, f.max_time);
   s += ",\"checksum\":";
   append_json_string(s, f.checksum);
-  s += ",\"inputs\":[";
-  for (size_t k = 0; k < f.inputs.size(); ++k) {
-    if (k) s += ',';
-    append_json_string(s, f.inputs[k]);
-  }
-  s += "],\"committed_at\":";
+  s += ",\"inputs\":";
+  append_strings(s, f.inputs);
+  s += ",\"committed_at\":";
   append_json_string(s, f.committed_at);
   s += '}';
+}
+
+void append_run(std::string& s, const RunEntry& r) {
+  s += "{\"id\":";
+  append_json_string(s, r.id);
+  s += ",\"inputs\":";
+  append_strings(s, r.inputs);
+  s += ",\"committed_at\":";
+  append_json_string(s, r.committed_at);
+  s += '}';
+}
+
+// A JSON array of items, one a line.
+template <typename T, typename F>
+void append_lines(std::string& s, const std::vector<T>& items, F append_item) {
+  s += '[';
+  for (size_t k = 0; k < items.size(); ++k) {
+    s += k ? ",\n" : "\n";
+    append_item(s, items[k]);
+  }
+  s += items.empty() ? "]" : "\n]";
 }
 
 void append_ledger(std::string& s, const LedgerEntry& e) {
@@ -256,7 +302,27 @@ class ManifestParser {
       e.ingested_at = str(field(o, "ingested_at", at + ": "), at + ".ingested_at");
       m.ledger.push_back(std::move(e));
     }
+    parse_partitioning(top, m);
     return m;
+  }
+
+  // bk-partition's keys, present only in its datasets.
+  void parse_partitioning(simdjson::dom::object top, Manifest& m) const {
+    simdjson::dom::element v;
+    if (top["partitioning"].get(v)) return;
+    m.partitioning = str(v, "partitioning");
+    int64_t k = 0;
+    for (auto r : array(field(top, "runs", ""), "runs")) {
+      std::string at = concat("runs[", k++, "]");
+      auto o = object(r, at);
+      RunEntry run;
+      run.id = str(field(o, "id", at + ": "), at + ".id");
+      int64_t j = 0;
+      for (auto in : array(field(o, "inputs", at + ": "), at + ".inputs"))
+        run.inputs.push_back(str(in, concat(at, ".inputs[", j++, "]")));
+      run.committed_at = str(field(o, "committed_at", at + ": "), at + ".committed_at");
+      m.runs.push_back(std::move(run));
+    }
   }
 
  private:
@@ -274,6 +340,20 @@ void sync_dir(const std::string& dir) {
     int e = errno;
     ::close(fd);
     throw Error(concat("cannot sync the directory: ", errno_text(e))).at(dir);
+  }
+  ::close(fd);
+}
+
+// Makes every file and folder of the file system that holds `dir` durable (one
+// syncfs(2) instead of an fsync per file and folder: a partitioned run may write
+// thousands).
+void sync_file_system(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw Error(concat("cannot open the directory to sync it: ", errno_text(errno))).at(dir);
+  if (::syncfs(fd) != 0) {
+    int e = errno;
+    ::close(fd);
+    throw Error(concat("cannot sync the file system: ", errno_text(e))).at(dir);
   }
   ::close(fd);
 }
@@ -373,18 +453,16 @@ std::string manifest_json(const Manifest& m) {
   else append_json_string(s, m.time_field);
   s += ",\"next_part\":";
   append_int(s, m.next_part);
-  s += ",\"files\":[";
-  for (size_t k = 0; k < m.files.size(); ++k) {
-    s += k ? ",\n" : "\n";
-    append_chunk(s, m.files[k]);
+  s += ",\"files\":";
+  append_lines(s, m.files, append_chunk);
+  s += ",\"ledger\":";
+  append_lines(s, m.ledger, append_ledger);
+  if (!m.partitioning.empty()) {
+    s += ",\"partitioning\":";
+    append_json_string(s, m.partitioning);
+    s += ",\"runs\":";
+    append_lines(s, m.runs, append_run);
   }
-  s += m.files.empty() ? "]" : "\n]";
-  s += ",\"ledger\":[";
-  for (size_t k = 0; k < m.ledger.size(); ++k) {
-    s += k ? ",\n" : "\n";
-    append_ledger(s, m.ledger[k]);
-  }
-  s += m.ledger.empty() ? "]" : "\n]";
   s += "}\n";
   return s;
 }
@@ -409,20 +487,40 @@ void check_entry_name(const std::string& name) {
   }
 }
 
+namespace {
+
+// find_orphans below `rel` (relative to dir; "" for dir itself).
+void collect_orphans(const std::string& dir, const std::string& rel, const std::set<std::string>& listed, bool nested,
+                     std::vector<std::string>& out) {
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(join(dir, rel), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    std::string path = rel.empty() ? name : rel + "/" + name;
+    std::error_code sec;
+    auto st = it->symlink_status(sec);
+    if (sec) continue;
+    if (fs::is_directory(st)) {
+      if (nested && is_run_temp_name(name)) out.push_back(path);
+      else if (nested && is_partition_dir_name(name)) collect_orphans(dir, path, listed, nested, out);
+      continue;
+    }
+    if (!fs::is_regular_file(st)) continue;
+    bool data = rel.empty() ? is_chunk_name(name) || (nested && is_part_name(name)) : is_part_name(name);
+    if ((data && !listed.count(path)) || is_temp_name(name)) out.push_back(path);
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> find_orphans(const std::string& dir, const Manifest& m) {
-  // A writer makes files at the top of the dataset only: files in subdirectories are
-  // someone else's, whatever their names.
+  return find_orphans(dir, m, !m.partitioning.empty());
+}
+
+std::vector<std::string> find_orphans(const std::string& dir, const Manifest& m, bool nested) {
   std::set<std::string> listed;
   for (const auto& f : m.files) listed.insert(f.name);
   std::vector<std::string> out;
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    std::error_code sec;
-    auto st = it->symlink_status(sec);
-    if (sec || !fs::is_regular_file(st)) continue;
-    if ((is_chunk_name(name) && !listed.count(name)) || is_temp_name(name)) out.push_back(name);
-  }
+  collect_orphans(dir, "", listed, nested, out);
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -445,9 +543,19 @@ std::string hash_file(const std::string& path, int64_t limit) {
 
 std::string hash_bytes(std::string_view bytes) { return hash_text(XXH3_128bits(bytes.data(), bytes.size())); }
 
+ContentHash::ContentHash() : state_(XXH3_createState()) {
+  if (!state_) throw std::bad_alloc();
+  XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_));
+}
+ContentHash::~ContentHash() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+void ContentHash::update(std::string_view bytes) {
+  XXH3_128bits_update(static_cast<XXH3_state_t*>(state_), bytes.data(), bytes.size());
+}
+std::string ContentHash::text() const { return hash_text(XXH3_128bits_digest(static_cast<XXH3_state_t*>(state_))); }
+
 // ---- Writer ---------------------------------------------------------------------------
 
-Writer::Writer(const std::string& dir, bool wait) : dir_(dir) {
+Writer::Writer(const std::string& dir, bool wait, Layout layout) : dir_(dir), layout_(layout) {
   // Create the directory; take the lock.
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -457,13 +565,16 @@ Writer::Writer(const std::string& dir, bool wait) : dir_(dir) {
   // A writer takes the lock before it makes a file, so part-*.bkc files in a
   // directory that no writer ever locked are someone else's: never delete those.
   // (Checked before the lock file exists: a second try must refuse too.)
+  const bool nested = layout_ == Layout::Partitioned;
   struct stat st;
   if (::stat(lock.c_str(), &st) != 0 && !is_dataset(dir_)) {
-    for (const auto& name : find_orphans(dir_, Manifest{}))
-      if (is_chunk_name(fs::path(name).filename().string()))
-        throw Error(concat(dir_, " is no dataset (no ", kManifestName, ") but holds chunk files such as ", name,
-                           " that a dataset writer would take for its own"),
+    for (const auto& name : find_orphans(dir_, Manifest{}, nested)) {
+      std::string file = fs::path(name).filename().string();
+      if (nested ? is_part_name(file) : is_chunk_name(file))
+        throw Error(concat(dir_, " is no dataset (no ", kManifestName, ") but holds ", nested ? "data" : "chunk",
+                           " files such as ", name, " that a dataset writer would take for its own"),
                     "move them away, or choose another directory");
+    }
   }
   lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (lock_fd_ < 0)
@@ -489,26 +600,84 @@ Writer::Writer(const std::string& dir, bool wait) : dir_(dir) {
 
     // Read the committed state; delete what a writer that died left behind.
     manifest_ = load_manifest(dir_);
-    for (const auto& name : find_orphans(dir_, manifest_)) {
-      std::string path = join(dir_, name);
-      if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-        throw Error(concat("cannot delete a file left by an interrupted write: ", errno_text(errno))).at(path);
-    }
+    check_layout();
+    clean_orphans();
   } catch (...) {
     ::close(lock_fd_);
     throw;
   }
 }
 
+void Writer::check_layout() const {
+  bool partitioned = !manifest_.partitioning.empty();
+  bool ingested = !partitioned && (!manifest_.files.empty() || !manifest_.ledger.empty());
+  if (layout_ == Layout::Partitioned && ingested)
+    throw Error::usage(concat(dir_, " is a dataset of bk-ingest, not of bk-partition"),
+                       "give bk-partition a directory of its own (it may read this one)");
+  if (layout_ == Layout::Flat && partitioned)
+    throw Error::usage(concat(dir_, " is a partitioned dataset of bk-partition (", manifest_.partitioning,
+                              "), not a dataset of bk-ingest"),
+                       "give bk-ingest a directory of its own (it may read this one)");
+}
+
+void Writer::clean_orphans() {
+  for (const auto& name : find_orphans(dir_, manifest_, layout_ == Layout::Partitioned)) {
+    std::string path = join(dir_, name);
+    std::error_code ec;
+    fs::remove_all(path, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      throw Error(concat("cannot delete a file left by an interrupted write: ", ec.message())).at(path);
+  }
+}
+
 Writer::~Writer() {
-  // Temporary files never renamed go; renamed but uncommitted chunk files stay as
-  // orphans for the next writer (deleting them here could race a commit that did
-  // happen even though it reported an error).
+  // Temporary files never renamed go; renamed but uncommitted files stay as orphans
+  // for the next writer (deleting them here could race a commit that did happen
+  // even though it reported an error).
   for (const auto& t : temps_) {
     ::unlink(t.path.c_str());
     untrack_temp_file(t.handle);
   }
+  for (const auto& t : temp_dirs_) {
+    std::error_code ec;
+    fs::remove_all(t.path, ec);
+    untrack_temp_file(t.handle);
+  }
   ::close(lock_fd_);  // releases the lock
+}
+
+std::string Writer::temp_dir() {
+  std::string path = join(dir_, kRunTemp);
+  if (!::mkdtemp(path.data()))
+    throw Error(concat("cannot create a temporary folder: ", errno_text(errno)),
+                errno == ENOSPC ? "free some disk space" : "check that the directory is writable")
+        .at(dir_);
+  temp_dirs_.push_back({path, track_temp_dir(path), false});
+  return path;
+}
+
+void Writer::add_file(const std::string& tmp_path, ChunkEntry entry) {
+  check_entry_name(entry.name);
+  for (const auto& p : pending_)
+    if (p.entry.name == entry.name) throw Error(concat("'", entry.name, "' is added twice")).at(dir_);
+  pending_.push_back({tmp_path, std::move(entry), false});
+  dirty_ = true;
+}
+
+void Writer::remove_file(const std::string& name) {
+  pending_removals_.push_back(name);
+  dirty_ = true;
+}
+
+void Writer::set_partitioning(const std::string& spec) {
+  if (spec == manifest_.partitioning) return;
+  pending_partitioning_ = spec;
+  dirty_ = true;
+}
+
+void Writer::add_run(RunEntry run) {
+  pending_runs_.push_back(std::move(run));
+  dirty_ = true;
 }
 
 std::string Writer::new_chunk_path() {
@@ -564,33 +733,51 @@ void Writer::set_time_field(const std::string& name) {
   dirty_ = true;
 }
 
-void Writer::commit() {
-  if (!dirty_) return;
-
-  // 1. The chunk files under their final names, durably; no manifest lists them yet.
+bool Writer::rename_pending() {
+  bool any = false;
   for (auto& p : pending_) {
     if (p.renamed) continue;
     std::string path = join(dir_, p.entry.name);
+    if (layout_ == Layout::Partitioned) {
+      std::error_code ec;
+      fs::create_directories(fs::path(path).parent_path(), ec);
+      if (ec) throw Error(concat("cannot create the folder: ", ec.message())).at(fs::path(path).parent_path().string());
+    }
     if (::rename(p.tmp.c_str(), path.c_str()) != 0)
       throw Error(concat("cannot rename ", p.tmp, " into place: ", errno_text(errno))).at(path);
     p.renamed = true;
+    any = true;
     auto t = std::find_if(temps_.begin(), temps_.end(), [&](const Temp& x) { return x.path == p.tmp; });
     if (t != temps_.end()) {
       untrack_temp_file(t->handle);
       temps_.erase(t);
     }
   }
-  if (!pending_.empty()) sync_dir(dir_);
+  return any;
+}
 
-  // 2. The new state.
+Manifest Writer::next_manifest() {
   Manifest next = manifest_;
   if (pending_time_field_) next.time_field = *pending_time_field_;
+  if (pending_partitioning_) next.partitioning = *pending_partitioning_;
   std::string now = now_text();
+  // Removed files go; a file added under a listed name keeps its place; others follow.
+  auto removed = [&](const ChunkEntry& f) {
+    return std::find(pending_removals_.begin(), pending_removals_.end(), f.name) != pending_removals_.end();
+  };
+  next.files.erase(std::remove_if(next.files.begin(), next.files.end(), removed), next.files.end());
   for (const auto& p : pending_) {
-    next.files.push_back(p.entry);
-    if (next.files.back().committed_at.empty()) next.files.back().committed_at = now;
+    ChunkEntry e = p.entry;
+    if (e.committed_at.empty()) e.committed_at = now;
+    auto same = std::find_if(next.files.begin(), next.files.end(), [&](const ChunkEntry& f) { return f.name == e.name; });
+    if (same != next.files.end()) *same = std::move(e);
+    else next.files.push_back(std::move(e));
   }
-  next.next_part += static_cast<int64_t>(pending_.size());
+  if (layout_ == Layout::Flat) next.next_part += static_cast<int64_t>(pending_.size());
+  // Partitions in name order, so that a reader reads them one after another.
+  if (layout_ == Layout::Partitioned)
+    std::stable_sort(next.files.begin(), next.files.end(),
+                     [](const ChunkEntry& a, const ChunkEntry& b) { return a.name < b.name; });
   for (auto in : pending_inputs_) {
     if (in.ingested_at.empty()) in.ingested_at = now;
     auto same = [&](const LedgerEntry& x) { return x.path == in.path; };
@@ -598,8 +785,17 @@ void Writer::commit() {
     if (e != next.ledger.end()) *e = in;
     else next.ledger.push_back(in);
   }
+  for (auto run : pending_runs_) {
+    if (run.committed_at.empty()) run.committed_at = now;
+    auto same = [&](const RunEntry& x) { return x.id == run.id; };
+    auto e = std::find_if(next.runs.begin(), next.runs.end(), same);
+    if (e != next.runs.end()) *e = std::move(run);
+    else next.runs.push_back(std::move(run));
+  }
+  return next;
+}
 
-  // 3. Written beside the old manifest, synced, renamed over it: the commit.
+void Writer::write_manifest(const Manifest& next) {
   std::string tmp;
   int fd = make_temp(dir_, kManifestTemp, tmp);
   int handle = track_temp_file(tmp);
@@ -620,12 +816,47 @@ void Writer::commit() {
     throw;
   }
   untrack_temp_file(handle);
+}
+
+void Writer::delete_removed(const Manifest& before) {
+  // Best effort: the commit is done, and a file left here is an orphan the next
+  // writer deletes.
+  for (const auto& f : before.files) {
+    bool listed = std::any_of(manifest_.files.begin(), manifest_.files.end(),
+                              [&](const ChunkEntry& x) { return x.name == f.name; });
+    if (listed) continue;
+    ::unlink(join(dir_, f.name).c_str());
+    // Partition folders left empty go too (rmdir fails on any that is not).
+    for (fs::path d = fs::path(f.name).parent_path(); !d.empty(); d = d.parent_path())
+      if (::rmdir(join(dir_, d.string()).c_str()) != 0) break;
+  }
+}
+
+void Writer::commit(bool sync_files) {
+  if (!dirty_) return;
+
+  // 1. The files under their final names, durably; no manifest lists them yet.
+  if (rename_pending()) {
+    if (layout_ == Layout::Flat) sync_dir(dir_);  // add_chunk synced the files
+    else if (sync_files) sync_file_system(dir_);  // every file and folder at once
+  }
+
+  // 2. The new state, written beside the old manifest, synced, renamed over it: the commit.
+  Manifest next = next_manifest();
+  write_manifest(next);
+  Manifest before = std::move(manifest_);
   manifest_ = std::move(next);
   pending_.clear();
   pending_inputs_.clear();
   pending_time_field_.reset();
+  pending_partitioning_.reset();
+  pending_runs_.clear();
+  pending_removals_.clear();
   dirty_ = false;
   sync_dir(dir_);
+
+  // 3. Files the manifest no longer lists.
+  delete_removed(before);
 }
 
 }  // namespace bk::dataset

@@ -1,6 +1,7 @@
 #include "bk/io.hpp"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -24,27 +25,58 @@ namespace {
 
 // Temporary files being written: a signal that ends the tool removes them, so a
 // killed run (short of SIGKILL) leaves nothing half-written behind. The handler may
-// run on any thread at any moment, so it only reads fixed static arrays and calls
-// unlink(2) (async-signal-safe); a slot's path is complete before its flag is set
+// run on any thread at any moment, so it only reads fixed static arrays and makes
+// system calls (unlink(2); for a folder also getdents64, unlinkat, rmdir); a slot's path is complete before its flag is set
 // (release), and the handler reads the flag first (acquire). Slots are handed out
 // under a mutex, which the handler never takes.
 constexpr int kTempSlots = 64;
 char g_tmp_paths[kTempSlots][4096];
-std::atomic<int> g_tmp_set[kTempSlots];
+std::atomic<int> g_tmp_set[kTempSlots];  // 0 free, kFile, kDir
 bool g_tmp_used[kTempSlots];  // under g_tmp_mutex
 std::mutex g_tmp_mutex;
 static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs lock-free atomics");
+constexpr int kFile = 1, kDir = 2;
+
+// A folder of plain files removed from a signal handler: raw getdents64, unlinkat and
+// rmdir only (opendir would allocate). Entries removed while listing may shift the
+// listing, so it lists again until the folder is empty (a few passes at most).
+void remove_flat_dir(const char* path) {
+  struct Entry {  // struct linux_dirent64
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[1];
+  };
+  int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  alignas(8) char buf[4096];
+  for (int pass = 0; pass < 8 && ::rmdir(path) != 0; ++pass) {
+    ::lseek(fd, 0, SEEK_SET);
+    for (;;) {
+      long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
+      if (n <= 0) break;
+      for (long at = 0; at < n;) {
+        auto* e = reinterpret_cast<Entry*>(buf + at);
+        if (std::strcmp(e->name, ".") != 0 && std::strcmp(e->name, "..") != 0) ::unlinkat(fd, e->name, 0);
+        at += e->reclen;
+      }
+    }
+  }
+  ::close(fd);
+}
 
 extern "C" void remove_tmp_and_die(int sig) {
-  for (int k = 0; k < kTempSlots; ++k)
-    if (g_tmp_set[k].load(std::memory_order_acquire)) ::unlink(g_tmp_paths[k]);
+  for (int k = 0; k < kTempSlots; ++k) {
+    int kind = g_tmp_set[k].load(std::memory_order_acquire);
+    if (kind == kFile) ::unlink(g_tmp_paths[k]);
+    if (kind == kDir) remove_flat_dir(g_tmp_paths[k]);
+  }
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
 
-}  // namespace
-
-int track_temp_file(const std::string& path) {
+int track_temp(const std::string& path, int kind) {
   if (path.size() >= sizeof g_tmp_paths[0]) return -1;
   std::lock_guard<std::mutex> lock(g_tmp_mutex);
   // Checked each time rather than once: something may have put its own handler back
@@ -63,11 +95,16 @@ int track_temp_file(const std::string& path) {
     if (g_tmp_used[k]) continue;
     g_tmp_used[k] = true;
     std::memcpy(g_tmp_paths[k], path.c_str(), path.size() + 1);
-    g_tmp_set[k].store(1, std::memory_order_release);
+    g_tmp_set[k].store(kind, std::memory_order_release);
     return k;
   }
   return -1;
 }
+
+}  // namespace
+
+int track_temp_file(const std::string& path) { return track_temp(path, kFile); }
+int track_temp_dir(const std::string& path) { return track_temp(path, kDir); }
 
 void untrack_temp_file(int handle) {
   if (handle < 0 || handle >= kTempSlots) return;
@@ -364,6 +401,14 @@ Output::Output(const std::string& path, InPlace) : display_(path) {
   special_ = true;
 }
 
+Output::Output(Memory) : fd_(-1), display_("<memory>"), memory_(true) {}
+
+std::string Output::take() {
+  std::string bytes;
+  bytes.swap(buf_);
+  return bytes;
+}
+
 Output::Output(const std::string& path) {
   if (path.empty() || path == "-") {
     display_ = "<stdout>";
@@ -421,6 +466,7 @@ Output::Output(const std::string& path) {
 }
 
 Output::~Output() {
+  if (memory_) return;
   if (special_) {
     try {
       flush();
@@ -445,7 +491,7 @@ Output::~Output() {
 }
 
 void Output::write(const char* data, size_t n) {
-  if (buf_.size() + n > (1 << 20)) {
+  if (!memory_ && buf_.size() + n > (1 << 20)) {
     flush();
     if (n > (1 << 19)) {
       write_all(fd_, data, n, display_);
@@ -456,11 +502,13 @@ void Output::write(const char* data, size_t n) {
 }
 
 void Output::flush() {
+  if (memory_) return;
   if (!buf_.empty()) write_all(fd_, buf_.data(), buf_.size(), display_);
   buf_.clear();
 }
 
 void Output::commit() {
+  if (memory_) return;
   flush();
   if (path_.empty() || committed_) return;
   if (::close(fd_) != 0) throw Error(concat("write failed: ", std::strerror(errno))).at(display_);
@@ -475,7 +523,7 @@ void Output::commit() {
   committed_ = true;
 }
 
-bool Output::is_terminal() const { return ::isatty(fd_); }
+bool Output::is_terminal() const { return !memory_ && ::isatty(fd_); }
 
 bool stdout_is_terminal(const std::string& output) {
   return (output.empty() || output == "-") && ::isatty(1);

@@ -74,8 +74,10 @@ class RecordBuilder {
 
   void end_row() {
     for (auto& [idx, v] : pending_) append_json_value(b_.columns[idx], v);
+    const bool every_field = pending_.size() == b_.columns.size();  // the usual record: nothing to fill
     pending_.clear();
     ++b_.rows;
+    if (every_field) return;
     for (auto& c : b_.columns)
       if (c.size() < b_.rows) c.append_null();
   }
@@ -90,6 +92,11 @@ class RecordBuilder {
       if (h >= 0 && same(b_.names[h], name)) return h;
       if (h == kSkip && same(skipped_[pos], name)) return kSkip;
     }
+    return find_column(name, pos);
+  }
+
+  // column()'s way when the hint misses: kept out of line, so that the hit inlines.
+  [[gnu::noinline]] int find_column(std::string_view name, size_t pos) {
     int idx;
     auto it = index_.find(std::string(name));
     if (it != index_.end()) {

@@ -111,6 +111,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
         ctx.counters.bytes_read = bytes_before + reader->raw_bytes();
         if (got) {
           w->raw.seq = next_seq++;
+          if (spec.read) spec.read(w->raw);
           break;
         }
         bytes_before += reader->raw_bytes();

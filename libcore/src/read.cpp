@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "bk/error.hpp"
+#include "bk/hive.hpp"
 #include "bk/text.hpp"
 
 namespace bk {
@@ -341,6 +342,7 @@ size_t BlockReader::cut_point(const char* base, size_t n) const {
 }
 
 bool BlockReader::next(RawBlock& out) {
+  out.hive = opts_.hive;
   if (format_ == Format::Chunk) {
     out.format = format_;
     out.input = &in_;
@@ -416,13 +418,23 @@ std::string record_text(const RawBlock& block, int64_t line) {
   return sanitize_utf8(r);
 }
 
-Batch parse_block(const RawBlock& block) {
+namespace {
+
+Batch parse_in_format(const RawBlock& block) {
   switch (block.format) {
     case Format::Csv: return parse_csv(block);
     case Format::Tsv: return parse_tsv(block);
     case Format::Chunk: return parse_chunk(block);
     default: return parse_ndjson(block);
   }
+}
+
+}  // namespace
+
+Batch parse_block(const RawBlock& block) {
+  Batch b = parse_in_format(block);
+  if (block.hive && block.input) hive::add_path_fields(b, block.input->path);
+  return b;
 }
 
 Batch parse_chunk(const RawBlock& block) {

@@ -36,11 +36,13 @@ EOF
 # kept between workloads). Its DuckDB twin is `duck.sh ID`. Add a workload with one line.
 # shellcheck disable=SC2016  # expanded later, by eval
 # id, the DuckDB workload it is compared with (- for none), the tool, the command.
-# Workloads run in this order: w6 and c2n read the chunk file w5 wrote.
+# Workloads run in this order: w6 and c2n read the chunk file w5 wrote. w4 starts from an
+# empty directory each run, as DuckDB's does (its rm is timed here, not there).
 WORKLOADS=(
   'w0  w0 bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" -O csv -o "$OUT/w0.csv"'
   'w0f -  bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" --where "status == \"ok\" and value > 5" -O csv -o "$OUT/w0f.csv"'
   'w1  w1 bk-aggregate "$BIN/bk-aggregate" "$DATA/readings.ndjson" -g "device, month = substr(ts, 1, 7)" -a "n = count(), s = sum(value), a = mean(value), mn = min(value), mx = max(value)" -O csv -o "$OUT/w1.csv"'
+  'w4  w4 bk-partition rm -rf "$OUT/w4" && "$BIN/bk-partition" "$DATA/readings.ndjson" --by hash:device:16 -d "$OUT/w4"'
   'w5  w5 bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" -O chunk -o "$OUT/w5.bkc"'
   'w5i w5 bk-ingest "$BIN/bk-ingest" "$DATA/readings.ndjson" --time ts -o "$OUT/w5i.bkc"'
   'w6  w6 bk-aggregate "$BIN/bk-aggregate" "$OUT/w5.bkc" -g "device, month = substr(ts, 1, 7)" -a "n = count(), s = sum(value), a = mean(value), mn = min(value), mx = max(value)" -O csv -o "$OUT/w6.csv"'

@@ -626,4 +626,173 @@ TEST_CASE("truncate_rows across bitmap words") {
   CHECK(b.columns[0].offsets.size() == 66);
 }
 
+TEST_CASE("Bitmap::append at every offset within a word") {
+  for (int head = 0; head < 130; head += 13) {
+    for (int tail : {0, 1, 63, 64, 65, 200}) {
+      Bitmap a, b;
+      for (int i = 0; i < head; ++i) a.push_back(i % 3 == 0);
+      for (int i = 0; i < tail; ++i) b.push_back(i % 5 == 1);
+      a.append(b);
+      REQUIRE(a.size() == head + tail);
+      bool ok = true;
+      for (int i = 0; i < head; ++i) ok = ok && a.get(i) == (i % 3 == 0);
+      for (int i = 0; i < tail; ++i) ok = ok && a.get(head + i) == (i % 5 == 1);
+      CHECK(ok);
+      CHECK(a.words().size() == static_cast<size_t>((head + tail + 63) / 64));
+      int64_t want = 0;
+      for (int i = 0; i < head; ++i) want += i % 3 == 0;
+      for (int i = 0; i < tail; ++i) want += i % 5 == 1;
+      CHECK(a.count() == want);  // no stray bits past the end
+    }
+  }
+}
+
+namespace {
+
+// A batch of every type, with nulls, and a float column with its exact decimal form.
+Batch typed_sample() {
+  Batch b = bk::test::ndjson(
+      "{\"i\":1,\"f\":1.5,\"s\":\"a\",\"b\":true,\"j\":[1]}\n"
+      "{\"i\":null,\"f\":2.25,\"s\":null,\"b\":false,\"j\":{\"k\":2}}\n"
+      "{\"i\":3,\"f\":null,\"s\":\"ccc\",\"b\":null,\"j\":null}\n"
+      "{\"i\":4,\"f\":-4.125,\"s\":\"\",\"b\":true,\"j\":[]}\n");
+  Column& f = b.columns[b.find("f")];
+  f.decimals = 3;
+  f.ints = {1500, 2250, 0, -4125};
+  Column t;
+  for (int k = 0; k < 4; ++k) t.append_timestamp(k * 1000000LL);
+  b.add_column("t", std::move(t));
+  b.time_field = static_cast<int>(b.find("t"));
+  b.source = "x.ndjson";
+  return b;
+}
+
+Strings row_texts(const Batch& b, int64_t i) {
+  Strings out;
+  for (size_t k = 0; k < b.columns.size(); ++k) out.push_back(b.names[k] + "=" + bk::test::text_of(b.columns[k], i));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("gather_rows: the rows asked for, in that order, with types, lines and the decimal form") {
+  Batch b = typed_sample();
+  const uint32_t rows[] = {3, 0, 3, 1};
+  Batch g = gather_rows(b, rows, 4);
+  CHECK(g.rows == 4);
+  CHECK(g.names == b.names);
+  CHECK(g.time_field == b.time_field);
+  CHECK(g.source == "x.ndjson");
+  for (size_t k = 0; k < b.columns.size(); ++k) CHECK(g.columns[k].type == b.columns[k].type);
+  for (int64_t i = 0; i < 4; ++i) CHECK(row_texts(g, i) == row_texts(b, rows[i]));
+  CHECK(g.lines == std::vector<int64_t>{4, 1, 4, 2});
+  const Column& f = g.columns[g.find("f")];
+  CHECK(f.decimals == 3);
+  CHECK(f.ints == std::vector<int64_t>{-4125, 1500, -4125, 2250});
+  CHECK(gather_rows(b, rows, 0).rows == 0);
+}
+
+TEST_CASE("split_rows: each row to its part, in order; equal to gather_rows of the part's rows") {
+  Batch b = typed_sample();
+  const uint32_t part[] = {2, 0, 2, 0};
+  auto parts = split_rows(b, part, 3);
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[1].rows == 0);
+  for (const auto& c : parts[1].columns) CHECK(c.size() == 0);
+  const uint32_t rows0[] = {1, 3}, rows2[] = {0, 2};
+  for (auto [p, rows] : {std::pair{0, rows0}, std::pair{2, rows2}}) {
+    Batch want = gather_rows(b, rows, 2);
+    CHECK(parts[p].rows == 2);
+    CHECK(parts[p].names == want.names);
+    CHECK(parts[p].lines == want.lines);
+    for (int64_t i = 0; i < 2; ++i) CHECK(row_texts(parts[p], i) == row_texts(want, i));
+    for (size_t k = 0; k < want.columns.size(); ++k) {
+      CHECK(parts[p].columns[k].type == want.columns[k].type);
+      CHECK(parts[p].columns[k].bytes == want.columns[k].bytes);
+      CHECK(parts[p].columns[k].offsets == want.columns[k].offsets);
+      CHECK(parts[p].columns[k].ints == want.columns[k].ints);
+      CHECK(parts[p].columns[k].valid.words() == want.columns[k].valid.words());
+    }
+  }
+}
+
+TEST_CASE("split_rows over many rows and parts keeps every value once") {
+  Batch b;
+  Column n, s;
+  for (int i = 0; i < 1000; ++i) {
+    n.append_int(i);
+    if (i % 7) s.append_string(std::string(i % 40, 'x') + std::to_string(i));
+    else s.append_null();
+  }
+  b.add_column("n", std::move(n));
+  b.add_column("s", std::move(s));
+  b.rows = 1000;
+  std::vector<uint32_t> part(1000);
+  for (int i = 0; i < 1000; ++i) part[i] = static_cast<uint32_t>((i * 7919) % 13);
+  auto parts = split_rows(b, part.data(), 13);
+  int64_t total = 0;
+  bool ok = true;
+  for (uint32_t p = 0; p < 13; ++p) {
+    total += parts[p].rows;
+    int64_t j = 0;
+    for (int i = 0; i < 1000; ++i) {
+      if (part[i] != p) continue;
+      ok = ok && row_texts(parts[p], j) == row_texts(b, i);
+      ++j;
+    }
+  }
+  CHECK(ok);
+  CHECK(total == 1000);
+}
+
+TEST_CASE("concat_batches: fields unioned in order of appearance, missing ones null, types widened") {
+  std::vector<Batch> parts;
+  parts.push_back(bk::test::ndjson("{\"a\":1,\"b\":\"x\"}\n{\"a\":2,\"b\":null}\n"));
+  parts.push_back(bk::test::ndjson("{\"c\":true,\"a\":2.5}\n"));
+  parts.push_back(bk::test::ndjson("{\"a\":\"t\",\"b\":\"y\"}\n"));
+  Batch b = concat_batches(std::move(parts));
+  CHECK(b.rows == 4);
+  CHECK(b.names == Strings{"a", "b", "c"});
+  CHECK(b.columns[0].type == Type::String);  // int, then float, then string
+  CHECK(texts_of(b.columns[0]) == Strings{"1.0", "2.0", "2.5", "t"});
+  CHECK(texts_of(b.columns[1]) == Strings{"x", "null", "null", "y"});
+  CHECK(b.columns[2].type == Type::Bool);
+  CHECK(texts_of(b.columns[2]) == Strings{"null", "null", "true", "null"});
+  CHECK(b.lines.empty());
+}
+
+TEST_CASE("concat_batches: same types append whole; the decimal form stays only where every part has it") {
+  Batch x = typed_sample(), y = typed_sample();
+  std::vector<Batch> parts;
+  parts.push_back(std::move(x));
+  parts.push_back(std::move(y));
+  Batch b = concat_batches(std::move(parts));
+  CHECK(b.rows == 8);
+  Batch one = typed_sample();
+  for (int64_t i = 0; i < 8; ++i) CHECK(row_texts(b, i) == row_texts(one, i % 4));
+  CHECK(b.time_field == b.find("t"));
+  const Column& f = b.columns[b.find("f")];
+  CHECK(f.decimals == 3);
+  CHECK(f.ints.size() == 8);
+
+  Batch z = typed_sample();
+  z.columns[z.find("f")].ints.clear();  // no mantissas: the exact form is still m / 10^3, not stored
+  std::vector<Batch> mixed;
+  mixed.push_back(typed_sample());
+  mixed.push_back(std::move(z));
+  Batch m = concat_batches(std::move(mixed));
+  CHECK(m.columns[m.find("f")].ints.empty());
+  CHECK(texts_of(m.columns[m.find("f")])[7] == "-4.125");
+
+  // A leading null part takes the type of what follows.
+  std::vector<Batch> lead;
+  lead.push_back(bk::test::ndjson("{\"f\":null}\n"));
+  lead.push_back(typed_sample());
+  Batch l = concat_batches(std::move(lead));
+  CHECK(l.columns[0].type == Type::Float64);
+  CHECK(texts_of(l.columns[0]) == Strings{"null", "1.5", "2.25", "null", "-4.125"});
+  CHECK(l.columns[0].decimals == 3);
+  CHECK(l.columns[0].ints.size() == 5);
+}
+
 TEST_SUITE_END();

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,6 +58,32 @@ std::string add(Writer& w, const std::string& text, int64_t rows, std::vector<st
   e.inputs = std::move(inputs);
   w.add_chunk(tmp, e);
   return tmp;
+}
+
+// Runs `body` in a child process that it ends with SIGTERM; true when it did.
+bool ends_by_sigterm(const std::function<void()>& body) {
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    body();
+    ::_exit(1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+}
+
+// Writes `text` into the run's temporary folder and adds it as `name` (a partitioned writer).
+void put(Writer& w, const std::string& tmp_dir, const std::string& name, const std::string& text, int64_t rows) {
+  static int n = 0;
+  std::string tmp = tmp_dir + "/" + std::to_string(n++);
+  spit(tmp, text);
+  ChunkEntry e;
+  e.name = name;
+  e.rows = rows;
+  e.bytes = static_cast<int64_t>(text.size());
+  e.checksum = hash_bytes(text);
+  w.add_file(tmp, e);
 }
 
 // bk-cat DIR as NDJSON.
@@ -600,19 +627,13 @@ TEST_CASE("Writer: kill -9 mid-write: readers skip what it left, the next writer
 TEST_CASE("Writer: a signal removes the temporary chunk files") {
   TempDir tmp;
   std::string dir = tmp / "ds";
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
+  CHECK(ends_by_sigterm([&] {
     Writer w(dir, false);
     add(w, "{\"n\":1}\n", 1);
     spit(w.new_chunk_path(), "{\"n\":2}\n");
     spit(w.new_chunk_path(), "{\"n\":3}\n");
     ::raise(SIGTERM);
-    ::_exit(1);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM));
+  }));
   CHECK(tree(dir) == Strings{"_lock"});
 }
 
@@ -644,6 +665,169 @@ TEST_CASE("Writer: failures name the path and leave the old manifest") {
   }
   CHECK(error_of([&] { Writer(tmp.write("file", "x"), false); }) ==
         tmp / "file" + ": cannot create the dataset directory: Not a directory");
+}
+
+TEST_CASE("ContentHash: pieces hash as the whole") {
+  ContentHash h;
+  CHECK(h.text() == hash_bytes(""));
+  h.update("The quick brown fox");
+  h.update("");
+  h.update(" jumps over the lazy dog");
+  CHECK(h.text() == "xxh3-128:ddd650205ca3e7fa24a1cc2e3a8a7651");
+}
+
+TEST_CASE("manifest: partitioning and runs are written, and read back, only where set") {
+  TempDir dir;
+  Manifest m = sample();
+  m.partitioning = "time:month hash:device:8 tz=Europe/Berlin";
+  RunEntry r;
+  r.id = "0123456789abcdef";
+  r.inputs = {"/data/a.ndjson", "<stdin>"};
+  r.committed_at = "2026-03-01T12:00:05Z";
+  m.runs = {r};
+  std::string text = manifest_json(m);
+  CHECK(text.substr(text.find("],\"partitioning\"")) ==
+        "],\"partitioning\":\"time:month hash:device:8 tz=Europe/Berlin\",\"runs\":[\n"
+        "{\"id\":\"0123456789abcdef\",\"inputs\":[\"/data/a.ndjson\",\"<stdin>\"],\"committed_at\":\"2026-03-01T12:00:05Z\"}\n"
+        "]}\n");
+  spit(dir / kManifestName, text);
+  Manifest back = load_manifest(dir.path().string());
+  check_same(m, back);
+  CHECK(back.partitioning == m.partitioning);
+  REQUIRE(back.runs.size() == 1);
+  CHECK(back.runs[0].id == r.id);
+  CHECK(back.runs[0].inputs == r.inputs);
+  CHECK(back.runs[0].committed_at == r.committed_at);
+  CHECK(manifest_json(sample()).find("partitioning") == std::string::npos);
+
+  const std::string id = "\"id\":\"0123456789abcdef\"";
+  std::string bad = text;
+  bad.replace(bad.find(id), id.size(), "\"id\":7");
+  spit(dir / kManifestName, bad);
+  CHECK(error_of([&] { load_manifest(dir.path().string()); }) ==
+        dir / kManifestName + ": runs[0].id: not a string (the manifest is damaged; restore it from a backup)");
+}
+
+TEST_CASE("Writer (partitioned): files in their folders, listed in name order; a run replaces its own") {
+  TempDir tmp;
+  std::string dir = tmp / "ds";
+  {
+    Writer w(dir, false, Layout::Partitioned);
+    std::string t = w.temp_dir();
+    CHECK(fs::path(t).filename().string().substr(0, 5) == ".run-");
+    put(w, t, "b=2/part-aa.ndjson", "{\"n\":2}\n", 1);
+    put(w, t, "b=1/part-aa.ndjson", "{\"n\":1}\n", 1);
+    put(w, t, "b=3/c=x/part-aa.ndjson", "{\"n\":3}\n", 1);
+    w.set_partitioning("value:b");
+    RunEntry r;
+    r.id = "aa";
+    r.inputs = {"/in/a"};
+    w.add_run(r);
+    w.commit(false);
+    CHECK(tree(dir) == Strings{"_lock", "_manifest.json", "b=1/part-aa.ndjson", "b=2/part-aa.ndjson",
+                                "b=3/c=x/part-aa.ndjson"});
+  }
+  for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename().string().substr(0, 5) != ".run-");
+  Manifest m = load_manifest(dir);
+  CHECK(m.partitioning == "value:b");
+  REQUIRE(m.files.size() == 3);
+  CHECK(m.files[0].name == "b=1/part-aa.ndjson");
+  CHECK(m.files[2].name == "b=3/c=x/part-aa.ndjson");
+  CHECK(m.files[0].checksum == hash_file(dir + "/b=1/part-aa.ndjson"));
+  CHECK(read_all(dir) == "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n");
+
+  // The same run again writes b=1 anew and b=4, and not b=2 nor b=3: they go, with
+  // the folders they leave empty. Another run's file stays.
+  {
+    Writer w(dir, false, Layout::Partitioned);
+    std::string t = w.temp_dir();
+    put(w, t, "b=2/part-bb.ndjson", "{\"n\":22}\n", 1);
+    w.commit(false);
+  }
+  {
+    Writer w(dir, false, Layout::Partitioned);
+    std::string t = w.temp_dir();
+    put(w, t, "b=1/part-aa.ndjson", "{\"n\":11}\n", 1);
+    put(w, t, "b=4/part-aa.ndjson", "{\"n\":4}\n", 1);
+    w.remove_file("b=2/part-aa.ndjson");
+    w.remove_file("b=3/c=x/part-aa.ndjson");
+    w.commit(true);
+  }
+  CHECK(tree(dir) == Strings{"_lock", "_manifest.json", "b=1/part-aa.ndjson", "b=2/part-bb.ndjson",
+                              "b=4/part-aa.ndjson"});
+  CHECK(!fs::exists(dir + "/b=3"));  // emptied: removed
+  CHECK(read_all(dir) == "{\"n\":11}\n{\"n\":22}\n{\"n\":4}\n");
+  m = load_manifest(dir);
+  CHECK(m.files.size() == 3);
+  CHECK(m.runs.size() == 1);  // one run added (the second commit added none)
+}
+
+TEST_CASE("Writer (partitioned): orphans in the folders and leftover runs go; other files stay") {
+  TempDir tmp;
+  std::string dir = tmp / "ds";
+  {
+    Writer w(dir, false, Layout::Partitioned);
+    put(w, w.temp_dir(), "k=1/part-aa.bkc", "{\"n\":1}\n", 1);
+    w.set_partitioning("value:k");
+    w.commit(false);
+  }
+  // What a run killed with -9 leaves: its temporary folder, files renamed into
+  // folders but never committed; and files that are no writer's.
+  spit(dir + "/.run-abc123/0", "x");
+  spit(dir + "/k=1/part-cc.bkc", "renamed, never committed");
+  spit(dir + "/k=2/k=3/part-dd.csv", "renamed, never committed");
+  spit(dir + "/k=1/notes.txt", "mine");
+  spit(dir + "/other/part-ee.bkc", "not a partition folder");
+  Manifest m = load_manifest(dir);
+  CHECK(find_orphans(dir, m) == Strings{".run-abc123", "k=1/part-cc.bkc", "k=2/k=3/part-dd.csv"});
+  CHECK(find_orphans(dir, m, false).empty());  // bk-ingest's rule: the top only
+  CHECK(read_all(dir) == "{\"n\":1}\n");       // readers see the manifest's files only
+  Writer w(dir, false, Layout::Partitioned);
+  CHECK(tree(dir) == Strings{"_lock", "_manifest.json", "k=1/notes.txt", "k=1/part-aa.bkc", "other/part-ee.bkc"});
+}
+
+TEST_CASE("Writer: a dataset of the other tool is refused, naming it") {
+  TempDir tmp;
+  std::string ingested = tmp / "ingested", parted = tmp / "parted";
+  {
+    Writer w(ingested, false);
+    add(w, "{\"n\":1}\n", 1);
+    w.commit();
+    Writer p(parted, false, Layout::Partitioned);
+    put(p, p.temp_dir(), "k=1/part-aa.bkc", "{\"n\":1}\n", 1);
+    p.set_partitioning("value:k");
+    p.commit(false);
+  }
+  CHECK(error_of([&] { Writer(ingested, false, Layout::Partitioned); }) ==
+        ingested + " is a dataset of bk-ingest, not of bk-partition (give bk-partition a directory of its own (it "
+                   "may read this one))");
+  CHECK(error_of([&] { Writer(parted, false); }) ==
+        parted + " is a partitioned dataset of bk-partition (value:k), not a dataset of bk-ingest (give bk-ingest a "
+                 "directory of its own (it may read this one))");
+  // A directory no writer locked, with partition files: someone else's.
+  std::string theirs = tmp / "theirs";
+  spit(theirs + "/k=1/part-00000.csv", "a\n1\n");
+  CHECK(error_of([&] { Writer(theirs, false, Layout::Partitioned); }) ==
+        theirs + " is no dataset (no _manifest.json) but holds data files such as k=1/part-00000.csv that a dataset "
+                 "writer would take for its own (move them away, or choose another directory)");
+}
+
+TEST_CASE("Writer (partitioned): without commit, and on a signal, the temporary folder goes") {
+  TempDir tmp;
+  std::string dir = tmp / "ds";
+  {
+    Writer w(dir, false, Layout::Partitioned);
+    std::string t = w.temp_dir();
+    spit(t + "/0", "x");
+  }
+  CHECK(tree(dir) == Strings{"_lock"});
+  CHECK(ends_by_sigterm([&] {
+    Writer w(dir, false, Layout::Partitioned);
+    std::string t = w.temp_dir();
+    for (int k = 0; k < 300; ++k) spit(t + "/" + std::to_string(k), "some bytes");  // more than one listing's worth
+    ::raise(SIGTERM);
+  }));
+  CHECK(tree(dir) == Strings{"_lock"});
 }
 
 TEST_CASE("expand_inputs: a dataset is exactly its manifest's files, in its order") {

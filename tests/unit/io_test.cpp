@@ -185,6 +185,23 @@ TEST_CASE("open_input: corrupt gzip data is an error") {
   CHECK(e.find("(the file is damaged)") != std::string::npos);
 }
 
+TEST_CASE("Output(Memory): bytes kept until take(), however many, in order") {
+  Output out(Output::Memory{});
+  CHECK(out.name() == "<memory>");
+  CHECK(!out.is_terminal());
+  CHECK(out.take().empty());
+  std::string big(3 << 20, 'x');  // past the size where a file output writes through
+  out.write("a");
+  out.write(big);
+  out.flush();
+  out.commit();  // nothing to commit, nothing written anywhere
+  out.write("b");
+  CHECK(out.take() == "a" + big + "b");
+  CHECK(out.take().empty());
+  out.write("c");
+  CHECK(out.take() == "c");
+}
+
 TEST_CASE("Output: the file appears only on commit") {
   TempDir dir;
   std::string path = dir / "out.ndjson";

@@ -45,6 +45,8 @@ class Bitmap {
     if ((size_ & 63) == 0) words_.pop_back();
   }
   void resize(int64_t n, bool v);
+  // Appends the bits of `other` after these.
+  void append(const Bitmap& other);
   // this &= other, word by word (other has at least as many bits).
   void and_with(const Bitmap& other) {
     for (size_t k = 0; k < words_.size(); ++k) words_[k] &= other.words_[k];
@@ -76,12 +78,27 @@ struct Column {
     return std::string_view(bytes.data() + offsets[i], offsets[i + 1] - offsets[i]);
   }
 
-  // Appends with widening (see the top of this file).
+  // Appends with widening (see the top of this file). A value of the column's own
+  // type, the usual case, is appended inline; the rest is widen_append_*.
   void append_null();
   void append_bool(bool v);
-  void append_int(int64_t v);
-  void append_double(double v);
-  void append_string(std::string_view v);
+  void append_int(int64_t v) {
+    if (type != Type::Int64) return widen_append_int(v);
+    ints.push_back(v);
+    valid.push_back(true);
+  }
+  void append_double(double v) {
+    if (type != Type::Float64) return widen_append_double(v);
+    floats.push_back(v);
+    valid.push_back(true);
+    decimals = -1;
+  }
+  void append_string(std::string_view v) {
+    if (type != Type::String) return widen_append_string(v);
+    bytes.append(v);
+    offsets.push_back(bytes.size());
+    valid.push_back(true);
+  }
   void append_json(std::string_view v);
   void append_timestamp(int64_t micros);
   void pop_back();
@@ -96,6 +113,9 @@ struct Column {
 
  private:
   void become(Type t);  // first non-null value decides the type
+  void widen_append_int(int64_t v);
+  void widen_append_double(double v);
+  void widen_append_string(std::string_view v);
 };
 
 // The text of a value as the writers print it (floats shortest, with ".0" when integral).
@@ -137,5 +157,29 @@ struct Batch {
 Batch select_columns(Batch&& b, const std::vector<std::string>& names);
 // Keeps the first n rows.
 void truncate_rows(Batch& b, int64_t n);
+
+// A batch with b's field names and event-time field, its source and numbering
+// (first_block, seq, first_line, line_count), and no columns or rows yet.
+Batch batch_like(const Batch& b);
+
+// The rows rows[0..n) of `b`, in that order, as a new batch: its fields, types,
+// event-time field and row lines; `source` and line numbering (first_block, seq,
+// first_line, line_count) too, but not its error or rejects. A float column's exact
+// decimal form (decimals, and the mantissas) stays, since any subset of its values
+// has it too.
+Batch gather_rows(const Batch& b, const uint32_t* rows, int64_t n);
+
+// The rows of `b` split into `parts` batches: row i goes to part_of_row[i] (< parts),
+// rows keep their order, and each part is as gather_rows would make it. One pass
+// over the rows per column, writing each part's values in sequence: the cheap way
+// to cut a batch many ways.
+std::vector<Batch> split_rows(const Batch& b, const uint32_t* part_of_row, size_t parts);
+
+// The parts one after another as one batch. Fields are unioned by name in order of
+// first appearance; a part that lacks a field holds null there; types widen as
+// appending values does (see the top of this file). The event-time field is the
+// first part's that marks one. Row lines are dropped (they are per part); `source`
+// and numbering are the first part's.
+Batch concat_batches(std::vector<Batch>&& parts);
 
 }  // namespace bk

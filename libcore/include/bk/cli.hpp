@@ -21,6 +21,7 @@ struct Common {
   std::string delimiter;
   bool delimiter_given = false;
   bool strings = false;
+  bool hive = false;
   int threads = 0;
   bool progress = false, no_progress = false;
 
@@ -35,7 +36,7 @@ inline CLI::Validator non_negative() {
       "");
 }
 
-// INPUT…, -I/--input-format, --delimiter, --strings
+// INPUT…, -I/--input-format, --delimiter, --strings, --hive
 void add_input_flags(CLI::App& app, Common& c);
 // -o/--output, -O/--output-format
 void add_output_flags(CLI::App& app, Common& c);

@@ -74,6 +74,10 @@ class Output {
   // place, truncated first, with no second temporary name.
   struct InPlace {};
   Output(const std::string& path, InPlace);
+  // Bytes kept in memory until take() hands them over: a writer per partition of
+  // bk-partition, without a file open for each.
+  struct Memory {};
+  explicit Output(Memory);
   ~Output();
   Output(const Output&) = delete;
   Output& operator=(const Output&) = delete;
@@ -83,6 +87,8 @@ class Output {
   void flush();
   void commit();
   bool is_terminal() const;
+  // A Memory output: the bytes written since the last take().
+  std::string take();
   const std::string& name() const { return display_; }
 
  private:
@@ -91,6 +97,7 @@ class Output {
   std::string buf_;
   bool committed_ = false;
   bool special_ = false;  // a device or FIFO, written in place
+  bool memory_ = false;   // Output(Memory)
   int tmp_handle_ = -1;   // from track_temp_file
 };
 
@@ -100,6 +107,9 @@ class Output {
 // tracked (more than 64 at once, or a path of 4096 bytes or more). Thread-safe; the
 // signal handler only unlinks.
 int track_temp_file(const std::string& path);
+// The same for a temporary folder of plain files: the handler deletes the files in
+// it, then the folder. Untracked with untrack_temp_file.
+int track_temp_dir(const std::string& path);
 void untrack_temp_file(int handle);
 
 // Writes everything; EPIPE becomes bk::BrokenPipe, other failures bk::Error.

@@ -17,7 +17,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "bk/batch.hpp"
@@ -49,12 +52,44 @@ struct Context {
 void write_run_stats(const Context& ctx, const std::string& path, const std::string& fields);
 
 struct PipelineSpec {
+  // Serial, in input order, in stage 1: each raw block as it is read (before parsing).
+  std::function<void(const RawBlock&)> read;
   // Parallel, per batch, with the raw block it was parsed from (for record_text).
   std::function<void(Batch&, const RawBlock&)> map;
   // Serial, in input order, after the block's lines are numbered (b.first_line and
   // rejects' lines are file lines now) and before --head and the writer; may throw.
   std::function<void(Batch&)> ordered;
   int64_t limit = -1;               // keep at most this many rows (--head)
+};
+
+// What one stage of the pipeline leaves for a later one, by the batch's seq: put by
+// any thread, then looked at or taken by the stage that needs it (a value stays where
+// it is while other threads put theirs, so find() may be used without the lock).
+template <typename T>
+class SeqMap {
+ public:
+  void put(int64_t seq, T value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    map_.insert_or_assign(seq, std::move(value));
+  }
+  // The value of seq; null when none was put.
+  T* find(int64_t seq) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(seq);
+    return it == map_.end() ? nullptr : &it->second;
+  }
+  std::optional<T> take(int64_t seq) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(seq);
+    if (it == map_.end()) return std::nullopt;
+    std::optional<T> v(std::move(it->second));
+    map_.erase(it);
+    return v;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<int64_t, T> map_;
 };
 
 // Stage 3's line numbering, for one batch in input order: the batch's lines follow

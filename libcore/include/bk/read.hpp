@@ -40,6 +40,8 @@ struct ReadOptions {
   // builds no column); the first block has them all, so expressions are checked, and
   // typos named, against every field an input has.
   std::shared_ptr<const std::vector<std::string>> only;
+  // --hive: the key=value directories of each input's path become fields (hive.hpp).
+  bool hive = false;
 };
 
 // Parses "--delimiter" values: one character, or "\t" / "tab".
@@ -70,6 +72,7 @@ struct RawBlock {
   bool strings = false;
   bool keep_going = false;  // see ReadOptions
   std::shared_ptr<const std::vector<std::string>> only;  // see ReadOptions
+  bool hive = false;        // see ReadOptions
   std::shared_ptr<const TextHeader> header;  // CSV/TSV
   const InputFile* input = nullptr;
   PaddedBuffer data;
@@ -121,7 +124,8 @@ class BlockReader {
 // lines, all of them. Invalid UTF-8 is replaced by U+FFFD. Empty for chunk blocks.
 std::string record_text(const RawBlock& block, int64_t line);
 
-// Parses one block into a batch (any thread).
+// Parses one block into a batch (any thread); with block.hive, the fields of its
+// input's path are added (hive::add_path_fields).
 Batch parse_block(const RawBlock& block);
 
 // The per-format parsers (exposed for tests).
