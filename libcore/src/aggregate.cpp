@@ -296,7 +296,6 @@ class Engine {
     size_t nbatches = static_cast<size_t>((n + kOutputRows - 1) / kOutputRows);
     if (opts_.partial || nbatches == 0) nbatches = std::max<size_t>(nbatches, 1);
     std::vector<Batch> batches(nbatches);
-    std::vector<Encoded> encoded(nbatches);
     std::vector<std::exception_ptr> errors(nbatches);
     oneapi::tbb::parallel_for(size_t(0), nbatches, [&](size_t k) {
       try {
@@ -348,19 +347,7 @@ class Engine {
     });
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
-    for (auto& b : batches) writer.prepare(b);
-    oneapi::tbb::parallel_for(size_t(0), nbatches, [&](size_t k) {
-      try {
-        writer.encode(batches[k], encoded[k]);
-      } catch (...) {
-        errors[k] = std::current_exception();
-      }
-    });
-    for (size_t k = 0; k < nbatches; ++k) {
-      if (errors[k]) std::rethrow_exception(errors[k]);
-      writer.emit(batches[k], encoded[k]);
-      rows_out += batches[k].rows;
-    }
+    rows_out += write_batches(writer, batches);
     writer.finish();
   }
 

@@ -111,6 +111,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
         ctx.counters.bytes_read = bytes_before + reader->raw_bytes();
         if (got) {
           w->raw.seq = next_seq++;
+          if (spec.read) spec.read(w->raw);
           break;
         }
         bytes_before += reader->raw_bytes();
@@ -222,7 +223,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
                   make_filter<Work*, Work*>(filter_mode::parallel, encode) &
                   make_filter<Work*, void>(filter_mode::serial_in_order, emit));
   if (failure) std::rethrow_exception(failure);
-  writer.finish();
+  if (spec.finish) writer.finish();
 }
 
 }  // namespace bk

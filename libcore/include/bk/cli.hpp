@@ -35,8 +35,10 @@ inline CLI::Validator non_negative() {
       "");
 }
 
-// INPUT…, -I/--input-format, --delimiter, --strings
+// INPUT…, then add_read_flags
 void add_input_flags(CLI::App& app, Common& c);
+// -I/--input-format, --delimiter, --strings (for tools that name their inputs otherwise)
+void add_read_flags(CLI::App& app, Common& c);
 // -o/--output, -O/--output-format
 void add_output_flags(CLI::App& app, Common& c);
 // -j/--threads, --progress, --no-progress

@@ -49,12 +49,16 @@ struct Context {
 void write_run_stats(const Context& ctx, const std::string& path, const std::string& fields);
 
 struct PipelineSpec {
+  // Serial, in input order, as each raw block is read (before any batch is parsed
+  // from it); may throw.
+  std::function<void(const RawBlock&)> read;
   // Parallel, per batch, with the raw block it was parsed from (for record_text).
   std::function<void(Batch&, const RawBlock&)> map;
   // Serial, in input order, after the block's lines are numbered (b.first_line and
   // rejects' lines are file lines now) and before --head and the writer; may throw.
   std::function<void(Batch&)> ordered;
   int64_t limit = -1;               // keep at most this many rows (--head)
+  bool finish = true;               // false: the caller writes more (write_batches), then finishes the writer
 };
 
 // Stage 3's line numbering, for one batch in input order: the batch's lines follow

@@ -46,6 +46,11 @@ struct WriteOptions {
 
 std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& opts = {});
 
+// Writes batches made after (or without) the pipeline through `w` as the pipeline's
+// last stages would: prepare() in order, encode() in parallel, emit() in order.
+// Returns the rows written; the caller finishes the writer.
+int64_t write_batches(Writer& w, std::vector<Batch>& batches);
+
 // One batch as NDJSON / CSV / TSV text (the header row not included), appended to
 // out; the Encoded forms write from the start of enc.bytes and set enc.used.
 void encode_ndjson(const Batch& b, std::string& out);
