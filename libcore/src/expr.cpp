@@ -984,49 +984,19 @@ Assignment parse_assignment(std::string_view text, std::string flag, ExprOptions
 }
 
 void filter_rows(Batch& b, const std::vector<uint8_t>& keep) {
-  int64_t kept = 0;
-  for (int64_t i = 0; i < b.rows; ++i) kept += keep[i] != 0;
-  if (kept == b.rows) return;
-  for (auto& c : b.columns) {
-    Column out;
-    out.type = c.type;
-    out.decimals = c.decimals;
-    out.valid.reserve(kept);
-    switch (c.type) {
-      case Type::Bool:
-      case Type::Int64:
-      case Type::Timestamp: out.ints.reserve(kept); break;
-      case Type::Float64: out.floats.reserve(kept); break;
-      case Type::String:
-      case Type::Json: out.offsets.reserve(kept + 1); break;
-      case Type::Null: break;
-    }
-    for (int64_t i = 0; i < b.rows; ++i) {
-      if (!keep[i]) continue;
-      out.valid.push_back(c.valid.get(i));
-      switch (c.type) {
-        case Type::Bool:
-        case Type::Int64:
-        case Type::Timestamp: out.ints.push_back(c.ints[i]); break;
-        case Type::Float64: out.floats.push_back(c.floats[i]); break;
-        case Type::String:
-        case Type::Json:
-          out.bytes.append(c.str(i));
-          out.offsets.push_back(out.bytes.size());
-          break;
-        case Type::Null: break;
-      }
-    }
-    c = std::move(out);
-  }
+  std::vector<uint32_t> kept;
+  kept.reserve(b.rows);
+  for (int64_t i = 0; i < b.rows; ++i)
+    if (keep[i]) kept.push_back(static_cast<uint32_t>(i));
+  if (static_cast<int64_t>(kept.size()) == b.rows) return;
+  for (auto& c : b.columns) c = take_rows(c, kept.data(), kept.size());
   std::vector<int64_t> lines;
   if (!b.lines.empty()) {
-    lines.reserve(kept);
-    for (int64_t i = 0; i < b.rows; ++i)
-      if (keep[i]) lines.push_back(b.lines[i]);
+    lines.reserve(kept.size());
+    for (uint32_t i : kept) lines.push_back(b.lines[i]);
   }
   b.lines = std::move(lines);
-  b.rows = kept;
+  b.rows = static_cast<int64_t>(kept.size());
 }
 
 }  // namespace bk
