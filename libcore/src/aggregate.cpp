@@ -140,7 +140,7 @@ class Engine {
     info.time = time.empty() ? nullptr : time.data();
     info.ordinal_base = static_cast<uint64_t>(b.seq) << 32;
     KeyRows keys;
-    encode_keys(kcols, n, false, keys);
+    encode_keys(kcols, 0, n, false, keys);
     std::vector<const Column*> args(spec_.states.size());
     for (size_t s = 0; s < spec_.states.size(); ++s) {
       int a = spec_.states[s].arg_index;
@@ -528,15 +528,6 @@ class Engine {
   std::atomic<int64_t> filtered_{0};
 };
 
-// A writer that writes nothing: the pipeline's last stages, while reading.
-class NullWriter : public Writer {
- public:
-  explicit NullWriter(bk::Output& out) : Writer(out) {}
-  void encode(const Batch&, Encoded&) const override {}
-  void emit(const Batch&, Encoded&) override {}
-  int64_t preferred_block_bytes() const override { return 1 << 21; }
-};
-
 // --merge: the options a partial file was made with, from its first record.
 AggregateOptions options_of_partial(const InputFile& in, const ReadOptions& ropts, std::string& canonical) {
   BlockReader reader(in, ropts, 1 << 20);
@@ -640,7 +631,7 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
   auto writer = make_writer(o.output_format, out, wopts);
   agg::Engine engine(spec, o);
   {
-    agg::NullWriter none(out);
+    NullWriter none(out);
     PipelineSpec ps;
     ps.map = [&](Batch& b, const RawBlock&) {
       if (o.merge)

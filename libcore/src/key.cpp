@@ -197,14 +197,14 @@ void KeyRows::hash_all() {
   for (size_t j = 0; j < ends.size(); ++j) hashes[j] = hash_key(key(j));
 }
 
-void encode_keys(const std::vector<const Column*>& cols, int64_t n, bool skip_nulls, KeyRows& out) {
+void encode_keys(const std::vector<const Column*>& cols, int64_t begin, int64_t end, bool skip_nulls, KeyRows& out) {
   out.rows.clear();
   out.ends.clear();
   out.buf.clear();
-  out.rows.reserve(n);
-  out.ends.reserve(n);
-  out.buf.reserve(static_cast<size_t>(n) * 24);
-  for (int64_t i = 0; i < n; ++i) {
+  out.rows.reserve(end - begin);
+  out.ends.reserve(end - begin);
+  out.buf.reserve(static_cast<size_t>(end - begin) * 24);
+  for (int64_t i = begin; i < end; ++i) {
     if (skip_nulls) {
       bool null = false;
       for (const Column* c : cols) null |= !c->valid.get(i);

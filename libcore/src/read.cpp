@@ -424,21 +424,23 @@ Batch parse_block(const RawBlock& block) {
   }
 }
 
-std::vector<std::string> first_record_fields(const RawBlock& block) {
-  std::vector<std::string> names;
+bool first_record_fields(const RawBlock& block, std::vector<std::string>& names) {
+  names.clear();
   switch (block.format) {
     case Format::Csv:
     case Format::Tsv:
-      if (block.header) names = block.header->names;
-      return names;
+      if (!block.header) return false;
+      names = block.header->names;
+      return true;
     case Format::Chunk:
       try {
         int time_field = -1;
         for (auto& field : chunk::decode_block_schema(block.frame, time_field)) names.push_back(field.first);
+        return true;
       } catch (const Error&) {
         names.clear();
+        return false;
       }
-      return names;
     default: {
       // The first line that is not blank, parsed alone.
       const char* p = block.data.data();
@@ -451,12 +453,13 @@ std::vector<std::string> first_record_fields(const RawBlock& block) {
           line.format = Format::Ndjson;
           line.data.assign(p, le - p);
           Batch b = parse_ndjson(line);
-          if (b.rows > 0) names = std::move(b.names);
-          return names;
+          if (b.rows == 0) return false;
+          names = std::move(b.names);
+          return true;
         }
         p = nl ? nl + 1 : end;
       }
-      return names;
+      return false;
     }
   }
 }

@@ -64,8 +64,8 @@ TEST_CASE("encode_keys: several parts per row; skip_nulls leaves out rows with a
   Batch b = ndjson("{\"a\":1,\"b\":\"x\"}\n{\"a\":null,\"b\":\"y\"}\n{\"a\":1.0,\"b\":\"x\"}\n{\"a\":2,\"b\":null}\n");
   std::vector<const Column*> cols{&col(b, "a"), &col(b, "b")};
   KeyRows all, some;
-  encode_keys(cols, b.rows, false, all);
-  encode_keys(cols, b.rows, true, some);
+  encode_keys(cols, 0, b.rows, false, all);
+  encode_keys(cols, 0, b.rows, true, some);
   CHECK(all.size() == 4);
   REQUIRE(some.size() == 2);
   CHECK(some.rows == std::vector<uint32_t>{0, 2});

@@ -47,9 +47,9 @@ struct KeyRows {
   void hash_all();
 };
 
-// The keys of rows [0, n) over `cols` (one part per column), hashed. With
+// The keys of rows [begin, end) over `cols` (one part per column), hashed. With
 // skip_nulls, a row with a null in any column has no key (SQL: null equals nothing).
-void encode_keys(const std::vector<const Column*>& cols, int64_t n, bool skip_nulls, KeyRows& out);
+void encode_keys(const std::vector<const Column*>& cols, int64_t begin, int64_t end, bool skip_nulls, KeyRows& out);
 
 // Distinct keys with dense ids (0, 1, … in the order they were added): open
 // addressing over the keys' hashes, the keys themselves in one buffer. Not

@@ -40,6 +40,16 @@ class Writer {
   Output& out_;
 };
 
+// A writer that writes nothing: the pipeline's last stages while a tool only reads
+// (bk-aggregate's groups, bk-join's build side).
+class NullWriter : public Writer {
+ public:
+  explicit NullWriter(Output& out) : Writer(out) {}
+  void encode(const Batch&, Encoded&) const override {}
+  void emit(const Batch&, Encoded&) override {}
+  int64_t preferred_block_bytes() const override { return 1 << 21; }
+};
+
 struct WriteOptions {
   chunk::Codec codec = chunk::Codec::Zstd;
 };
