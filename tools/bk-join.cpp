@@ -50,8 +50,9 @@ int main(int argc, char** argv) {
                                                                   the last position within 5 minutes
   bk-cat raw/ --where 'value > 0' -O chunk | bk-join - devices.bkc --on device --type semi
 
-Output order: the left's input order, each record's matches in the right's input order; for
-right and full joins the unmatched right records last (see man bk-join, ORDER).
+Output order: the left's input order, each record's matches in the right's; unmatched right
+records last (right, full). With the left built (--build left, or auto and the left the
+smaller file) the sides swap roles; semi and anti keep the left's order (man bk-join, ORDER).
 See man bk-join, man 7 bk-expr, and man 7 bk for what every tool shares.
 )");
 

@@ -197,7 +197,7 @@ class Joiner {
     if (table_.mode == TimeMode::Time && !spec_.tolerance_us)
       throw Error::usage(concat("--tolerance ", spec_.tolerance, ": ", field, " holds times in ",
                                 table_.time_type.source, ", so the tolerance is a duration"),
-                         concat("give its unit: ", spec_.tolerance, "s, ", spec_.tolerance, "ms, …"));
+                         concat("give its unit: ", spec_.tolerance, "s, ", spec_.tolerance, "ms, ..."));
     if (table_.mode == TimeMode::Number && !spec_.tolerance_number)
       throw Error::usage(concat("--tolerance ", spec_.tolerance, ": ", field, " holds numbers in ",
                                 table_.time_type.source, ", so the tolerance is a number"),
@@ -239,20 +239,32 @@ class Joiner {
   }
 
   // A left field that its first record lacked, under a right field's output name,
-  // would be a second field of that name: an error at its first record.
+  // would be a second field of that name: an error at its first value. Its column
+  // leaves the batch (the rows before that value have none); a column of nulls only
+  // says nothing and just leaves.
   void check_late_fields(Batch& b) const {
-    for (size_t c = 0; c < b.names.size(); ++c) {
+    for (size_t c = 0; c < b.names.size();) {
       const std::string& n = b.names[c];
-      if (is_left_name(n) || !right_out_set_.count(n)) continue;
+      if (is_left_name(n) || !right_out_set_.count(n)) {
+        ++c;
+        continue;
+      }
       const Column& col = b.columns[c];
       int64_t row = 0;
       while (row < col.size() && col.is_null(row)) ++row;
-      if (row == col.size()) row = 0;
-      fail_at_row(b, row,
-                  Error(concat("field '", n, "' first appears here, after the right's ", n,
-                               " was given that name (the left's fields are those of its first record)"),
-                        concat("give the left's first record every field (\"", n,
-                               "\": null will do), or rename one side's field first with bk-cat --set")));
+      if (row < col.size())
+        fail_at_row(
+            b, row,
+            Error(concat("field '", n, "' is not in the left's first record, and the right's ", n,
+                         " has that name in the output"),
+                  concat("put \"", n,
+                         "\": null in the left's first record, or rename one side's field first with bk-cat --set")));
+      if (b.time_field > static_cast<int>(c))
+        --b.time_field;
+      else if (b.time_field == static_cast<int>(c))
+        b.time_field = -1;
+      b.names.erase(b.names.begin() + c);
+      b.columns.erase(b.columns.begin() + c);
     }
   }
 
@@ -311,7 +323,7 @@ class Joiner {
     if (cmd_.left == "-" || cmd_.right == "-") return concat("convert one side first: bk-cat ", file, " ", set);
     std::string join = side == Side::Left ? concat("bk-join - ", cmd_.right) : concat("bk-join ", cmd_.left, " -");
     return concat("convert one side first, e.g. bk-cat ", file, " ", set, " -O chunk | ", join, " --on ", cmd_.on,
-                  " …");
+                  " ...");
   }
 
   // The probe batch's as-of times, in the build side's mode.

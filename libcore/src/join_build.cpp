@@ -44,7 +44,7 @@ Error missing_field(const std::string& flag, const std::string& name, const std:
     return Error::usage(concat(flag, ": no field '", name, "' in ", source), concat("did you mean '", near, "'?"));
   std::string list;
   for (size_t k = 0; k < names.size() && k < 12; ++k) list += concat(k ? ", " : "", names[k]);
-  if (names.size() > 12) list += ", …";
+  if (names.size() > 12) list += ", ...";
   return Error::usage(concat(flag, ": no field '", name, "' in ", source),
                       concat(names.empty() ? "it has no fields" : concat("its fields: ", list),
                              "; where the two inputs name it differently: ", flag, " LEFT=RIGHT"));
@@ -202,11 +202,11 @@ void check_types(BuildTable& t, const Spec& spec, const Batch& b) {
       return;
     }
     if (seen.kind() == kind_of(ty)) return;
-    throw Error(concat(flag, ": ", field, " is ", type_name(seen.type), " in ", seen.source, " but ", type_name(ty),
-                       seen.source == b.source ? " further on" : concat(" in ", b.source), " (the ", side_name(t.side),
-                       " input)"),
-                concat("records of one input must agree on the type; convert them first, e.g. bk-cat ", b.source,
-                       " --set '", field, " = to_string(", field, ")'"))
+    throw Error(concat(flag, " ", field, ": ", type_name(ty), " here but ", type_name(seen.type),
+                       seen.source == b.source ? " before" : concat(" in ", seen.source), ", both of the ",
+                       side_name(t.side), " input"),
+                concat("the records of one input must agree on the key's type; convert them first, e.g. bk-cat ",
+                       b.source, " --set '", field, " = to_string(", field, ")'"))
         .at(b.source);
   };
   for (size_t k = 0; k < spec.keys.size(); ++k) see(t.key_types[k], spec.keys[k].of(t.side), "--on");
@@ -220,9 +220,9 @@ void check_types(BuildTable& t, const Spec& spec, const Batch& b) {
     t.time_type = {ty, b.source};
   } else if (t.mode != m) {
     const std::string& field = spec.asof->of(t.side);
-    throw Error(concat("--asof: ", field, " is ", type_name(t.time_type.type), " in ", t.time_type.source, " but ",
-                       type_name(ty), t.time_type.source == b.source ? " further on" : concat(" in ", b.source),
-                       ": times and numbers do not compare"),
+    throw Error(concat("--asof ", field, ": ", type_name(ty), " here but ", type_name(t.time_type.type),
+                       t.time_type.source == b.source ? " before" : concat(" in ", t.time_type.source),
+                       ", and times and numbers do not compare"),
                 "give the as-of field one kind of value: timestamps or RFC 3339 texts, or numbers")
         .at(b.source);
   }
