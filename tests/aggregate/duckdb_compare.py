@@ -29,34 +29,15 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import expected  # noqa: E402
 
 RECORDED = os.path.join(HERE, "duckdb")
-CACHE = os.environ.get("BK_ANCHOR_CACHE", os.path.expanduser("~/.cache/bk-anchor"))
-
-RUNNER = r"""
-import { DuckDBInstance } from '@duckdb/node-api';
-import { readFileSync, writeFileSync } from 'node:fs';
-const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const inst = await DuckDBInstance.create(':memory:');
-const c = await inst.connect();
-for (const s of job.setup) await c.run(s);
-const out = {};
-for (const [name, q] of Object.entries(job.queries)) {
-  const r = await c.runAndReadAll(q);
-  out[name] = { columns: r.columnNames(), types: r.columnTypes().map(String), rows: r.getRowsJson() };
-}
-const v = await c.runAndReadAll('SELECT version()');
-out['$version'] = v.getRowsJson()[0][0];
-writeFileSync(process.argv[3], JSON.stringify(out));
-"""
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import duckdb_node  # noqa: E402
 
 
 def setup_sql(data_file):
@@ -67,52 +48,13 @@ def setup_sql(data_file):
             f"format = 'newline_delimited', columns = {cols})"]
 
 
-def node_ok():
-    return shutil.which("node") is not None and os.path.isdir(os.path.join(CACHE, "node_modules", "@duckdb", "node-api"))
-
-
 def available(install=True):
-    """True when DuckDB can run; tries to install it (npm) into the cache once."""
-    if node_ok():
-        return True
-    if not install or shutil.which("npm") is None or shutil.which("node") is None:
-        return False
-    try:
-        os.makedirs(CACHE, exist_ok=True)
-        if not os.path.exists(os.path.join(CACHE, "package.json")):
-            subprocess.run(["npm", "init", "-y"], cwd=CACHE, capture_output=True, timeout=120)
-        subprocess.run(["npm", "install", "--silent", "@duckdb/node-api"], cwd=CACHE, capture_output=True,
-                       timeout=300)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return node_ok()
+    return duckdb_node.available(install)
 
 
 def run_duckdb(data_file, queries):
     """{name: [ {column: value} ... ]} for {name: SQL}, and DuckDB's version."""
-    with tempfile.TemporaryDirectory() as tmp:
-        os.symlink(os.path.join(CACHE, "node_modules"), os.path.join(tmp, "node_modules"))
-        with open(os.path.join(tmp, "run.mjs"), "w") as f:
-            f.write(RUNNER)
-        with open(os.path.join(tmp, "job.json"), "w") as f:
-            json.dump({"setup": setup_sql(os.path.abspath(data_file)), "queries": queries}, f)
-        p = subprocess.run(["node", os.path.join(tmp, "run.mjs"), os.path.join(tmp, "job.json"),
-                            os.path.join(tmp, "out.json")], capture_output=True, text=True)
-        if p.returncode != 0:
-            raise RuntimeError(f"DuckDB failed: {p.stderr.strip()}")
-        with open(os.path.join(tmp, "out.json")) as f:
-            raw = json.load(f)
-    version = raw.pop("$version")
-    out = {}
-    ints = {"BIGINT", "HUGEINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER"}
-    for name, res in raw.items():
-        rows = []
-        for row in res["rows"]:
-            # Integers come as JSON strings (they may not fit a JS number): as numbers here.
-            rows.append({c: int(v) if t in ints and isinstance(v, str) else v
-                         for c, t, v in zip(res["columns"], res["types"], row)})
-        out[name] = rows
-    return out, version
+    return duckdb_node.run(setup_sql(os.path.abspath(data_file)), queries)
 
 
 def duck_queries():
