@@ -6,7 +6,7 @@ int main(int argc, char** argv) {
   bk::cli::Common common;
   bk::JoinOptions o;
   std::vector<std::string> sides;
-  std::string codec = "zstd";
+  std::string codec;
 
   CLI::App app{
       "Join two inputs on key fields: inner, left, right, full, semi and anti joins, and as-of joins (each left "
@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
       ->type_name("EXPR");
   app.add_option("--tz", o.tz, "Zone of times without an offset, and of calendar functions (default UTC)")
       ->type_name("ZONE");
-  app.add_option("--codec", codec, "Chunk output compression: zstd (default), zlib, none")->type_name("CODEC");
+  app.add_option("--codec", codec, "Chunk output compression: zstd (default; none to a pipe), zlib, none")
+      ->type_name("CODEC");
   app.add_option("--stats", o.stats, "Write the run's counts (rows per side, joined, filtered, out) as JSON to FILE")
       ->type_name("FILE");
   bk::cli::add_run_flags(app, common);
@@ -66,7 +67,7 @@ See man bk-join, man 7 bk-expr, and man 7 bk for what every tool shares.
     o.read = common.read_options();
     o.output = common.output;
     o.output_format = common.output_format_value();
-    o.codec = bk::chunk::parse_codec(codec);
+    if (app.count("--codec")) o.codec = bk::chunk::parse_codec(codec);
     bk::run_join(ctx, o);
   });
 }

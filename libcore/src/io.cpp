@@ -493,6 +493,11 @@ void Output::commit() {
 
 bool Output::is_terminal() const { return ::isatty(fd_); }
 
+bool Output::is_pipe() const {
+  struct stat st;
+  return ::fstat(fd_, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 bool stdout_is_terminal(const std::string& output) {
   return (output.empty() || output == "-") && ::isatty(1);
 }

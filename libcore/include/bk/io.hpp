@@ -83,6 +83,8 @@ class Output {
   void flush();
   void commit();
   bool is_terminal() const;
+  // A pipe or a socket: another process reads what is written as it comes.
+  bool is_pipe() const;
   const std::string& name() const { return display_; }
 
  private:

@@ -10,6 +10,7 @@
 // Only the build side is held in memory. Output order: see man bk-join (ORDER).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,9 @@ struct JoinOptions {
   std::string tz;      // times without an offset, and --where's calendar functions; "" UTC
   std::string output;  // "" or "-": stdout
   Format output_format = Format::Ndjson;
-  chunk::Codec codec = chunk::Codec::Zstd;
+  // Chunk output's compression; unset: zstd, except to a pipe (none: the tool reading
+  // it decodes it at once, and compression would cost both sides time for nothing).
+  std::optional<chunk::Codec> codec;
   std::string stats;  // --stats FILE
 };
 
