@@ -10,8 +10,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <mutex>
 
 #include "aggregate_internal.hpp"
 #include "bk/error.hpp"
@@ -149,7 +147,7 @@ class Engine {
     by_partition(keys, b.seq, [&](Table& t, const uint32_t* rows, const uint32_t* gid, int64_t count) {
       for (size_t s = 0; s < spec_.states.size(); ++s) t.states[s]->update(gid, rows, count, args[s], info);
     });
-    record_masks(b.seq, std::move(m));
+    pending_.put(b.seq, std::move(m));
   }
 
   // Parallel: one batch of a partial file (--merge) into the tables. Ties of
@@ -205,20 +203,14 @@ class Engine {
         }
     });
     if (error) std::rethrow_exception(error);
-    record_masks(b.seq, std::move(m));
+    pending_.put(b.seq, std::move(m));
   }
 
   // Serial, in input order: the types seen so far; a conflict is an error here.
   void check_masks(const Batch& b) {
-    Masks m;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = pending_.find(b.seq);
-      if (it == pending_.end()) return;
-      m = std::move(it->second);
-      pending_.erase(it);
-    }
-    total_.add(m);
+    auto m = pending_.take(b.seq);
+    if (!m) return;
+    total_.add(*m);
     for (size_t s = 0; s < spec_.states.size(); ++s) {
       Kind k = spec_.states[s].kind;
       if (k != Kind::Min && k != Kind::Max) continue;
@@ -481,11 +473,6 @@ class Engine {
     }
   }
 
-  void record_masks(int64_t seq, Masks m) {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_[seq] = std::move(m);
-  }
-
   Batch state_batch(const Ref* r, int64_t n, bool first) {
     Batch b;
     Column meta, key;
@@ -522,8 +509,7 @@ class Engine {
   const Spec& spec_;
   const AggregateOptions& opts_;
   std::vector<std::unique_ptr<Table>> parts_;
-  std::mutex mu_;
-  std::map<int64_t, Masks> pending_;
+  PerBatch<Masks> pending_;  // each batch's types, for check_masks
   Masks total_;
   std::atomic<int64_t> filtered_{0};
 };

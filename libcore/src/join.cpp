@@ -19,8 +19,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -110,11 +108,7 @@ class Joiner {
 
   // Parallel: a batch of the probe side becomes the joined batch.
   void probe(Batch& b) {
-    {
-      ProbeInfo info{b.rows, b.names};
-      std::lock_guard<std::mutex> lock(mu_);
-      pending_[b.seq] = std::move(info);
-    }
+    pending_.put(b.seq, ProbeInfo{b.rows, b.names});
     if (b.rows == 0) {
       b.names.clear();
       b.columns.clear();
@@ -139,15 +133,9 @@ class Joiner {
   // Serial, in input order, after probe(): the probe side's fields, input by input;
   // the names that went out (for the records written after the probe side).
   void ordered(const Batch& b) {
-    ProbeInfo info;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = pending_.find(b.seq);
-      if (it == pending_.end()) return;
-      info = std::move(it->second);
-      pending_.erase(it);
-    }
-    presence_.add(b.first_block, b.source, info.rows, info.names);
+    auto info = pending_.take(b.seq);
+    if (!info) return;
+    presence_.add(b.first_block, b.source, info->rows, info->names);
     for (const auto& n : b.names) {
       if (probe_ == Side::Left ? right_out_set_.count(n) : left_names_.count(n)) continue;
       if (probe_names_seen_.insert(n).second) probe_names_.push_back(n);
@@ -582,8 +570,7 @@ class Joiner {
   std::vector<std::string> probe_names_;  // the probe side's fields as they went out, in order
   std::unordered_set<std::string> probe_names_seen_;
 
-  std::mutex mu_;
-  std::map<int64_t, ProbeInfo> pending_;
+  PerBatch<ProbeInfo> pending_;
   std::atomic<int64_t> rows_joined_{0}, rows_filtered_{0};
   std::atomic<bool> where_checked_{false};
 };

@@ -25,8 +25,6 @@ How the columns compare (DuckDB sums in binary, not exactly):
                                                 recorded ones, and bk-aggregate against them
     duckdb_compare.py recorded BIN_DIR DATA_DIR bk-aggregate against the recorded answers
 """
-import hashlib
-import json
 import os
 import re
 import sys
@@ -61,30 +59,14 @@ def duck_queries():
     return {q.name: q.sql("r") for q in expected.queries() if q.duck}
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def record(data_dir):
     data = os.path.join(data_dir, "readings.ndjson")
     answers, version = run_duckdb(data, duck_queries())
-    os.makedirs(RECORDED, exist_ok=True)
-    for name, rows in answers.items():
-        with open(os.path.join(RECORDED, name + ".ndjson"), "w") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-    with open(os.path.join(RECORDED, "DATA.sha256"), "w") as f:
-        f.write(f"{sha256(data)}  readings.ndjson (gen.py with its defaults)\n")
-    with open(os.path.join(RECORDED, "VERSION"), "w") as f:
-        f.write(f"{version}\n")
-    print(f"recorded {len(answers)} answers of DuckDB {version} in {RECORDED}")
+    duckdb_node.record(RECORDED, answers, version, [data])
 
 
 def load_recorded(name):
-    path = os.path.join(RECORDED, name + ".ndjson")
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
+    return duckdb_node.load(RECORDED, name)
 
 
 # ---- comparing ---------------------------------------------------------------------------
@@ -205,7 +187,7 @@ def main():
         live = None
         if args[0] == "live":
             live, version = run_duckdb(os.path.join(data_dir, "readings.ndjson"), duck_queries())
-            print(f"DuckDB {version} (recorded with {open(os.path.join(RECORDED, 'VERSION')).read().strip()})")
+            print(f"DuckDB {version} (recorded with {duckdb_node.recorded_version(RECORDED)})")
         for q in expected.queries():
             if not q.duck:
                 continue
@@ -225,10 +207,7 @@ def main():
                                       lambda col, w, g: ok_duck(kinds[col] if kinds[col] not in ("ad", "aq") else "exact", g, w))
             else:
                 compare_recorded(chk, q, got)
-        for f in chk.failures:
-            print("FAIL", f)
-        print(f"duckdb_compare.py ({args[0]}): {chk.checks} checks, {len(chk.failures)} failed")
-        return 1 if chk.failures else 0
+        return chk.report(f"duckdb_compare.py ({args[0]})")
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -13,8 +13,6 @@ same records, each as often; values equal as written (numbers by value).
                                                 recorded ones, and bk-join against them
     duckdb_compare.py recorded BIN_DIR DATA_DIR bk-join against the recorded answers
 """
-import hashlib
-import json
 import os
 import sys
 
@@ -45,29 +43,10 @@ def as_rows(dicts, columns):
     return [[(c, d.get(c)) for c in columns] for d in dicts]
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def record(data_dir):
     answers, version = duckdb_node.run(setup_sql(data_dir), duck_queries())
-    os.makedirs(RECORDED, exist_ok=True)
-    for name, rows in answers.items():
-        with open(os.path.join(RECORDED, name + ".ndjson"), "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-    with open(os.path.join(RECORDED, "DATA.sha256"), "w") as f:
-        for side in ("left", "right"):
-            f.write(f"{sha256(os.path.join(data_dir, side + '.ndjson'))}  {side}.ndjson\n")
-    with open(os.path.join(RECORDED, "VERSION"), "w") as f:
-        f.write(f"{version}\n")
-    print(f"recorded {len(answers)} answers of DuckDB {version} in {RECORDED}")
-
-
-def load_recorded(name):
-    with open(os.path.join(RECORDED, name + ".ndjson"), encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
+    duckdb_node.record(RECORDED, answers, version,
+                       [os.path.join(data_dir, side + ".ndjson") for side in ("left", "right")])
 
 
 def compare(chk, q, got, duck, label):
@@ -81,7 +60,7 @@ def compare_recorded(chk, q, got):
     path = os.path.join(RECORDED, q.name + ".ndjson")
     if chk.check(os.path.exists(path), f"{q.name}: no recorded DuckDB answer {path} "
                  "(record it: tests/join/duckdb.sh --record BIN_DIR)"):
-        compare(chk, q, got, load_recorded(q.name), "DuckDB (recorded)")
+        compare(chk, q, got, duckdb_node.load(RECORDED, q.name), "DuckDB (recorded)")
 
 
 def main():
@@ -95,7 +74,7 @@ def main():
         live = None
         if args[0] == "live":
             live, version = duckdb_node.run(setup_sql(data_dir), duck_queries())
-            print(f"DuckDB {version} (recorded with {open(os.path.join(RECORDED, 'VERSION')).read().strip()})")
+            print(f"DuckDB {version} (recorded with {duckdb_node.recorded_version(RECORDED)})")
         for q in model.queries():
             rc, out, err = model.run_bk(bin_dir, data_dir, q.args + ["-j", "4"], {})
             if not chk.check(rc == 0, f"{q.name}: bk-join exit {rc}: {err.decode(errors='replace').strip()}"):
@@ -105,12 +84,9 @@ def main():
                 compare_recorded(chk, q, got)
                 continue
             compare(chk, q, got, live[q.name], "DuckDB (live)")
-            chk.same_rows(f"{q.name}: DuckDB live vs recorded", as_rows(load_recorded(q.name), q.columns),
+            chk.same_rows(f"{q.name}: DuckDB live vs recorded", as_rows(duckdb_node.load(RECORDED, q.name), q.columns),
                           as_rows(live[q.name], q.columns), ordered=False)
-        for f in chk.failures:
-            print("FAIL", f)
-        print(f"duckdb_compare.py ({args[0]}): {chk.checks} checks, {len(chk.failures)} failed")
-        return 1 if chk.failures else 0
+        return chk.report(f"duckdb_compare.py ({args[0]})")
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -32,6 +32,8 @@ import sys
 from datetime import datetime
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import duckdb_node  # noqa: E402
 
 LEFT_FIELDS = ["id", "k", "n", "t", "x", "v"]
 RIGHT_FIELDS = ["id_r", "k", "n", "t", "x", "v", "w"]
@@ -288,17 +290,10 @@ def same_value(a, b):
     return type(a) is type(b) and a == b
 
 
-class Checker:
+class Checker(duckdb_node.Checker):
     def __init__(self, show=int(os.environ.get("BK_JOIN_SHOW", "8"))):
-        self.checks = 0
-        self.failures = []
+        super().__init__()
         self.show = show
-
-    def check(self, ok, what):
-        self.checks += 1
-        if not ok:
-            self.failures.append(what)
-        return ok
 
     def same_rows(self, label, want, got, ordered=True):
         """want, got: lists of rows [(name, value)...]; in order, or as multisets."""
@@ -348,10 +343,7 @@ def check(bin_dir, data_dir, names):
                       f"{q.name} (--build {build}): -j1 and -j4 differ with 64-byte blocks")
             if build == "right" and "-j4" in outputs:
                 duckdb_compare.compare_recorded(chk, q, parse_ndjson(outputs["-j4"]))
-    for f in chk.failures:
-        print("FAIL", f)
-    print(f"model.py: {ran} queries, {chk.checks} checks, {len(chk.failures)} failed")
-    return 1 if chk.failures or ran == 0 else 0
+    return chk.report(f"model.py: {ran} queries") or (1 if ran == 0 else 0)
 
 
 def main():

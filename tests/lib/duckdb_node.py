@@ -6,7 +6,10 @@ does. Used by tests/aggregate/duckdb_compare.py and tests/join/duckdb_compare.py
     available(install=True)    the same, after trying to install the package (npm) once
     run(setup, queries)        ({name: [ {column: value} ... ]}, DuckDB's version) for
                                {name: SQL}, after running the `setup` statements
+    record, load, recorded_version   answers recorded for where DuckDB cannot run
+    Checker                    counts checks and keeps the failures
 """
+import hashlib
 import json
 import os
 import shutil
@@ -80,3 +83,60 @@ def run(setup, queries):
                          for c, t, v in zip(res["columns"], res["types"], row)})
         out[name] = rows
     return out, version
+
+
+# ---- recorded answers ---------------------------------------------------------------
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def record(recorded_dir, answers, version, data_files):
+    """Writes each answer to recorded_dir/<name>.ndjson, the SHA-256 of the data files
+    (as sha256sum -c reads them) to DATA.sha256, and DuckDB's version to VERSION."""
+    os.makedirs(recorded_dir, exist_ok=True)
+    for name, rows in answers.items():
+        with open(os.path.join(recorded_dir, name + ".ndjson"), "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+    with open(os.path.join(recorded_dir, "DATA.sha256"), "w") as f:
+        for path in data_files:
+            f.write(f"{sha256(path)}  {os.path.basename(path)}\n")
+    with open(os.path.join(recorded_dir, "VERSION"), "w") as f:
+        f.write(f"{version}\n")
+    print(f"recorded {len(answers)} answers of DuckDB {version} in {recorded_dir}")
+
+
+def load(recorded_dir, name):
+    """The recorded answer `name`: its rows as dicts."""
+    with open(os.path.join(recorded_dir, name + ".ndjson"), encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def recorded_version(recorded_dir):
+    with open(os.path.join(recorded_dir, "VERSION")) as f:
+        return f.read().strip()
+
+
+# ---- checks -------------------------------------------------------------------------
+
+class Checker:
+    """Counts checks and keeps the failures' descriptions."""
+
+    def __init__(self):
+        self.checks = 0
+        self.failures = []
+
+    def check(self, ok, what):
+        self.checks += 1
+        if not ok:
+            self.failures.append(what)
+        return ok
+
+    def report(self, summary):
+        """Prints each failure, then "SUMMARY: N checks, M failed"; the exit status."""
+        for f in self.failures:
+            print("FAIL", f)
+        print(f"{summary}: {self.checks} checks, {len(self.failures)} failed")
+        return 1 if self.failures else 0

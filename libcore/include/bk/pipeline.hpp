@@ -17,6 +17,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +62,30 @@ struct PipelineSpec {
   std::function<void(Batch&)> ordered;
   int64_t limit = -1;               // keep at most this many rows (--head)
   bool finish = true;               // false: the caller writes more (write_batches), then finishes the writer
+};
+
+// What a tool's parallel map() leaves for its in-order stage, by batch (Batch::seq):
+// put() from any thread, take() in the in-order stage, once per batch (empty for a
+// batch that left nothing, e.g. one whose map() failed).
+template <typename T>
+class PerBatch {
+ public:
+  void put(int64_t seq, T value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    items_[seq] = std::move(value);
+  }
+  std::optional<T> take(int64_t seq) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = items_.find(seq);
+    if (it == items_.end()) return std::nullopt;
+    std::optional<T> value(std::move(it->second));
+    items_.erase(it);
+    return value;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<int64_t, T> items_;
 };
 
 // Stage 3's line numbering, for one batch in input order: the batch's lines follow
