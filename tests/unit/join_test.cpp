@@ -61,6 +61,16 @@ struct Sides {
     left = dir.write("left.ndjson", l);
     right = dir.write("right.ndjson", r);
   }
+  // The two joined on k.
+  JoinOptions on_k(const char* type, const char* build) const {
+    JoinOptions o;
+    o.left = left;
+    o.right = right;
+    o.on = "k";
+    o.type = type;
+    o.build = build;
+    return o;
+  }
 };
 
 }  // namespace
@@ -70,11 +80,7 @@ TEST_SUITE_BEGIN("join");
 TEST_CASE("a build side of several index chunks: every pair, in the documented order, for any -j and block size") {
   const int n = 20000, m = 150000, keys = 60000, right_keys = 50000;
   Sides s(n, m, keys, right_keys);
-  JoinOptions o;
-  o.left = s.left;
-  o.right = s.right;
-  o.on = "k";
-  o.build = "right";
+  JoinOptions o = s.on_k("inner", "right");
   Result r = join(o);
   REQUIRE(r.error == "");
   // Each left record i with k < right_keys has the right's j = k, k + right_keys, … in order.
@@ -90,15 +96,10 @@ TEST_CASE("a build side of several index chunks: every pair, in the documented o
   CHECK(join(o, 2, 100000).out == want);
 }
 
-TEST_CASE("right and full joins: every unmatched right record once, after the rest, in the right's order") {
+TEST_CASE("right and full joins: every unmatched record once, after the pairs, in its input's order") {
   const int n = 30000, m = 90000, keys = 40000, right_keys = 45000;
   Sides s(n, m, keys, right_keys);
-  JoinOptions o;
-  o.left = s.left;
-  o.right = s.right;
-  o.on = "k";
-  o.type = "right";
-  o.build = "right";
+  JoinOptions o = s.on_k("right", "right");
   Result r = join(o, 4, 8192);
   REQUIRE(r.error == "");
   auto lines = lines_of(r.out);
@@ -124,17 +125,25 @@ TEST_CASE("right and full joins: every unmatched right record once, after the re
   auto built_left = lines_of(l.out);
   CHECK(built_left.size() == lines.size());
   CHECK(lines_of(join(o, 1).out) == built_left);
+  // Full: the right join's records, then the left's unmatched ones (keys >= right_keys).
+  std::vector<std::string> left_unmatched;
+  for (int i = 0; i < n; ++i)
+    if (i * 7 % keys >= right_keys)
+      left_unmatched.push_back("{\"i\":" + std::to_string(i) + ",\"k\":" + std::to_string(i * 7 % keys) +
+                               ",\"j\":null}");
+  Result f = join(s.on_k("full", "left"), 4, 8192);
+  REQUIRE(f.error == "");
+  auto full = lines_of(f.out);
+  REQUIRE(full.size() == built_left.size() + left_unmatched.size());
+  CHECK(std::vector<std::string>(full.begin(), full.begin() + built_left.size()) == built_left);
+  CHECK(std::vector<std::string>(full.end() - left_unmatched.size(), full.end()) == left_unmatched);
 }
 
 TEST_CASE("semi and anti: the left's records, in the left's order, whichever side is built") {
   Sides s(5000, 3000, 4000, 1000);
   for (const char* type : {"semi", "anti"}) {
     CAPTURE(type);
-    JoinOptions o;
-    o.left = s.left;
-    o.right = s.right;
-    o.on = "k";
-    o.type = type;
+    JoinOptions o = s.on_k(type, "auto");
     std::string want;
     for (int i = 0; i < 5000; ++i) {
       int k = i * 7 % 4000;
