@@ -15,16 +15,12 @@
 // is an error), and all of them when the left is built.
 #include "bk/join.hpp"
 
-#include <oneapi/tbb/parallel_for.h>
-
 #include <algorithm>
-#include <cmath>
+#include <atomic>
 #include <optional>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "bk/error.hpp"
-#include "bk/text.hpp"
 #include "bk/write.hpp"
 #include "join_internal.hpp"
 
@@ -327,12 +323,7 @@ class Joiner {
                  b.source, " has ", type_name(b.columns[c].type), " ", field, ", ", table_.time_type.source, " has ",
                  type_name(table_.time_type.type), " ", spec_.asof->right, ": times and numbers do not compare"),
           "give both sides times (timestamps or RFC 3339 texts), or both numbers");
-    Column t = time_column(b, c, m, spec_);
-    // NaN is no time: it matches nothing (the build side's NaN are left out alike).
-    if (t.type == Type::Float64)
-      for (int64_t i = 0; i < t.size(); ++i)
-        if (t.valid.get(i) && std::isnan(t.floats[i])) t.valid.set(i, false);
-    return t;
+    return time_column(b, c, m, spec_);
   }
 
   // Each key's range of build records, looked up ahead of use (prefetching).

@@ -11,7 +11,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
-#include <numeric>
+#include <cmath>
 #include <unordered_map>
 
 #include "bk/error.hpp"
@@ -127,6 +127,9 @@ Column time_column(Batch& b, int64_t col, TimeMode mode, const Spec& spec) {
       out.floats.resize(n);
       for (int64_t i = 0; i < n; ++i) out.floats[i] = static_cast<double>(c.ints[i]);
     }
+    // NaN is no time: it is before nothing and after nothing, so it matches nothing.
+    for (int64_t i = 0; i < n; ++i)
+      if (out.valid.get(i) && std::isnan(out.floats[i])) out.valid.set(i, false);
     return out;
   }
   if (c.type == Type::Timestamp) {

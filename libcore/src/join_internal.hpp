@@ -167,7 +167,7 @@ inline const std::string kTimeColumn = "\x01time";
 // a type that is no time (bool, json), naming the field and the input.
 TimeMode time_mode_of(Type t, const std::string& field, const std::string& source);
 // Column `col` of b as the mode reads it: timestamps (texts parsed, in --tz when they
-// have no offset) or float64 numbers. A text that is not a time ends b there (see
+// have no offset) or float64 numbers (NaN as null). A text that is not a time ends b there (see
 // fail_at_row). The column's type must fit the mode (time_mode_of).
 Column time_column(Batch& b, int64_t col, TimeMode mode, const Spec& spec);
 

@@ -1,6 +1,4 @@
 // bk-join's flags, compiled: every usage error is found here, before any data is read.
-#include <algorithm>
-
 #include "bk/error.hpp"
 #include "bk/text.hpp"
 #include "join_internal.hpp"
