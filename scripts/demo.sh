@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, generates sample meter readings, ingests them into
 # a dataset (a bad record set aside, a re-run ingesting nothing twice), shows them
-# through bk-cat, aggregates them and ends in a bk-report table.
+# through bk-cat, joins them with the device table, bills them per region and month,
+# and ends in a bk-report table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,5 +32,13 @@ run "bk ingest $demo/inbox -d $demo/raw --time ts --rejects $demo/rejects.ndjson
 run "bk ingest $demo/inbox -d $demo/raw --time ts --stats $demo/stats.json && cat $demo/stats.json"
 run "ls $demo/raw && bk cat $demo/raw --verify"
 run "bk cat $demo/raw --where 'ts >= \"2026-03-01\"' --select device,ts,value --head 3 -O csv"
+run "bk join $demo/raw $demo/devices.ndjson --on device | head -n 3"
+run "bk join $demo/raw $demo/devices.ndjson --on device -O chunk | bk aggregate -g region --window month -a 'n = count(), bill = round(sum(value * tariff), 2)' -O csv | head -n 7"
 run "bk aggregate $demo/raw -g site --window quarter -a 'n = count(), kwh = sum(value), peak = max(value), med = median(value)' --having 'site <= \"s-01\"' -O csv"
 run "bk aggregate $demo/raw -g site --window quarter -a 'n = count(), kwh = sum(value)' --having 'site <= \"s-03\"' | bk report --columns site,window_start,n,kwh --subtotal site --total n,kwh --group-digits --title 'Consumption per site and quarter'"
+
+# One workflow end to end (examples/bottling-plant): machine events of 24 production
+# batches → ingest → join with the lines' ideal rates → OEE per batch → its report.
+bottling="$PWD/$demo/bottling"
+rm -rf "$bottling"
+run "make -s -C examples/bottling-plant DATA=$bottling/data OUT=$bottling/out BK=bk && cat $bottling/out/report.txt"

@@ -5,14 +5,11 @@
 #include <oneapi/tbb/parallel_sort.h>
 #include <oneapi/tbb/spin_mutex.h>
 #include <simdjson.h>
-#include <xxhash.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <map>
-#include <mutex>
 
 #include "aggregate_internal.hpp"
 #include "bk/error.hpp"
@@ -26,13 +23,10 @@ namespace bk {
 namespace agg {
 namespace {
 
-constexpr int kPartitionBits = 6;  // 64 hash partitions, each a table with its own lock
-constexpr size_t kPartitions = size_t(1) << kPartitionBits;
-constexpr int64_t kOutputRows = 8192;  // groups per output batch
+constexpr size_t kPartitions = kKeyPartitions;  // each a table with its own lock
+constexpr int64_t kOutputRows = 8192;           // groups per output batch
 const char* const kMetaColumn = "_bk_partial";
 const char* const kKeyColumn = "_key";
-
-inline size_t partition_of(uint64_t h) { return static_cast<size_t>(h >> (64 - kPartitionBits)); }
 
 struct Ref {  // a group of the result: its partition and id there
   uint32_t part, gid;
@@ -41,76 +35,19 @@ struct Ref {  // a group of the result: its partition and id there
 // The groups of one hash partition and their states. Batches update the partitions
 // under their locks, each batch its rows of one partition at a time; states merge
 // independently of order, so which thread comes first never shows.
-class Table {
- public:
+struct Table {
   explicit Table(const Spec& spec) {
     for (const auto& s : spec.states) states.push_back(make_states(s.kind));
-    slots_.resize(1024);
   }
-
-  uint32_t groups() const { return static_cast<uint32_t>(hashes.size()); }
-  std::string_view key(uint32_t g) const {
-    uint64_t a = g ? key_end[g - 1] : 0;
-    return std::string_view(keys.data() + a, key_end[g] - a);
-  }
-
-  // Lookups of a batch prefetch twice ahead: the slot, then the key it points to.
-  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
-  void prefetch_key(uint64_t h) const {
-    const Slot& s = slots_[h & (slots_.size() - 1)];
-    if (s.gid1 && s.hash == h) __builtin_prefetch(keys.data() + s.offset);
-  }
-
-  uint32_t find_or_add(uint64_t h, std::string_view k) {
-    size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      Slot& s = slots_[i];
-      if (s.gid1 == 0) {
-        uint32_t g = groups();
-        s.hash = h;
-        s.gid1 = g + 1;
-        s.offset = keys.size();
-        s.len = static_cast<uint32_t>(k.size());
-        hashes.push_back(h);
-        keys.append(k);
-        key_end.push_back(keys.size());
-        if (hashes.size() * 2 > slots_.size()) grow();
-        return g;
-      }
-      if (s.hash == h && s.len == k.size() && std::memcmp(keys.data() + s.offset, k.data(), k.size()) == 0)
-        return s.gid1 - 1;
-    }
-  }
-
+  uint32_t groups() const { return index.size(); }
+  std::string_view key(uint32_t g) const { return index.key(g); }
   void resize_states() {
     for (auto& s : states) s->resize(groups());
   }
 
+  KeyIndex index;
   std::vector<std::unique_ptr<States>> states;
-  std::string keys;
-  std::vector<uint64_t> key_end;
-  std::vector<uint64_t> hashes;
   oneapi::tbb::spin_mutex lock;
-
- private:
-  struct Slot {
-    uint64_t hash = 0;
-    uint64_t offset = 0;  // of the key in `keys`
-    uint32_t len = 0;     // of the key
-    uint32_t gid1 = 0;    // group id + 1; 0: empty
-  };
-  void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
-    size_t mask = slots_.size() - 1;
-    for (const Slot& s : old) {
-      if (!s.gid1) continue;
-      size_t i = s.hash & mask;
-      while (slots_[i].gid1) i = (i + 1) & mask;
-      slots_[i] = s;
-    }
-  }
-  std::vector<Slot> slots_;
 };
 
 // The types each key and argument was seen with: per batch while reading (the
@@ -199,7 +136,7 @@ class Engine {
     info.time = time.empty() ? nullptr : time.data();
     info.ordinal_base = static_cast<uint64_t>(b.seq) << 32;
     KeyRows keys;
-    encode_keys(kcols, n, keys);
+    encode_keys(kcols, 0, n, false, keys);
     std::vector<const Column*> args(spec_.states.size());
     for (size_t s = 0; s < spec_.states.size(); ++s) {
       int a = spec_.states[s].arg_index;
@@ -208,7 +145,7 @@ class Engine {
     by_partition(keys, b.seq, [&](Table& t, const uint32_t* rows, const uint32_t* gid, int64_t count) {
       for (size_t s = 0; s < spec_.states.size(); ++s) t.states[s]->update(gid, rows, count, args[s], info);
     });
-    record_masks(b.seq, std::move(m));
+    pending_.put(b.seq, std::move(m));
   }
 
   // Parallel: one batch of a partial file (--merge) into the tables. Ties of
@@ -264,7 +201,7 @@ class Engine {
         }
     });
     if (error) std::rethrow_exception(error);
-    record_masks(b.seq, std::move(m));
+    pending_.put(b.seq, std::move(m));
   }
 
   // Serial, in input order: the types seen so far; a conflict is an error here.
@@ -307,9 +244,9 @@ class Engine {
   void write(Writer& writer, int64_t& rows_out) {
     if (spec_.keys.empty() && groups() == 0 && !opts_.partial) {
       // No keys: one group, the whole input, even when it is empty (as SQL has it).
-      uint64_t h = XXH3_64bits("", 0);
-      Table& t = *parts_[partition_of(h)];
-      t.find_or_add(h, "");
+      uint64_t h = hash_key("");
+      Table& t = *parts_[key_partition(h)];
+      t.index.find_or_add(h, "");
       t.resize_states();
     }
     // Sorted by key: the first 24 bytes as numbers, the rest (rarely) as bytes.
@@ -349,7 +286,6 @@ class Engine {
     size_t nbatches = static_cast<size_t>((n + kOutputRows - 1) / kOutputRows);
     if (opts_.partial || nbatches == 0) nbatches = std::max<size_t>(nbatches, 1);
     std::vector<Batch> batches(nbatches);
-    std::vector<Encoded> encoded(nbatches);
     std::vector<std::exception_ptr> errors(nbatches);
     oneapi::tbb::parallel_for(size_t(0), nbatches, [&](size_t k) {
       try {
@@ -401,19 +337,7 @@ class Engine {
     });
     for (auto& e : errors)
       if (e) std::rethrow_exception(e);
-    for (auto& b : batches) writer.prepare(b);
-    oneapi::tbb::parallel_for(size_t(0), nbatches, [&](size_t k) {
-      try {
-        writer.encode(batches[k], encoded[k]);
-      } catch (...) {
-        errors[k] = std::current_exception();
-      }
-    });
-    for (size_t k = 0; k < nbatches; ++k) {
-      if (errors[k]) std::rethrow_exception(errors[k]);
-      writer.emit(batches[k], encoded[k]);
-      rows_out += batches[k].rows;
-    }
+    rows_out += write_batches(writer, batches);
     writer.finish();
   }
 
@@ -487,38 +411,6 @@ class Engine {
     return c;
   }
 
-  // Each row's key bytes (rows[j] is the batch row of key j; all rows, unless a
-  // partial file's first row holds its specification) and their hashes.
-  struct KeyRows {
-    std::vector<uint32_t> rows;
-    std::string buf;
-    std::vector<uint32_t> ends;
-    std::vector<uint64_t> hashes;
-    std::string_view key(size_t j) const {
-      uint32_t a = j ? ends[j - 1] : 0;
-      return std::string_view(buf.data() + a, ends[j] - a);
-    }
-    void hash_all() {
-      hashes.resize(ends.size());
-      for (size_t j = 0; j < ends.size(); ++j) {
-        std::string_view k = key(j);
-        hashes[j] = XXH3_64bits(k.data(), k.size());
-      }
-    }
-  };
-
-  static void encode_keys(const std::vector<const Column*>& kcols, int64_t n, KeyRows& keys) {
-    keys.rows.resize(n);
-    keys.ends.resize(n);
-    keys.buf.reserve(static_cast<size_t>(n) * 24);
-    for (int64_t i = 0; i < n; ++i) {
-      keys.rows[i] = static_cast<uint32_t>(i);
-      for (const Column* c : kcols) encode_key_part(keys.buf, *c, i);
-      keys.ends[i] = static_cast<uint32_t>(keys.buf.size());
-    }
-    keys.hash_all();
-  }
-
   // The keys' rows by partition; for each partition, under its lock: the group ids of
   // its rows (groups added as needed), then f(table, rows, gids, count). Each batch
   // starts at a partition of its own, so threads seldom wait for each other.
@@ -526,10 +418,10 @@ class Engine {
   void by_partition(const KeyRows& keys, int64_t seq, F f) {
     size_t n = keys.ends.size();
     std::vector<uint32_t> start(kPartitions + 1, 0);
-    for (size_t j = 0; j < n; ++j) ++start[partition_of(keys.hashes[j]) + 1];
+    for (size_t j = 0; j < n; ++j) ++start[key_partition(keys.hashes[j]) + 1];
     for (size_t p = 0; p < kPartitions; ++p) start[p + 1] += start[p];
     std::vector<uint32_t> order(n), fill(start.begin(), start.end() - 1);
-    for (size_t j = 0; j < n; ++j) order[fill[partition_of(keys.hashes[j])]++] = static_cast<uint32_t>(j);
+    for (size_t j = 0; j < n; ++j) order[fill[key_partition(keys.hashes[j])]++] = static_cast<uint32_t>(j);
     std::vector<uint32_t> rows(n), gid(n);
     for (size_t j = 0; j < n; ++j) rows[j] = keys.rows[order[j]];
     constexpr size_t kAhead = 16;
@@ -540,9 +432,9 @@ class Engine {
       Table& t = *parts_[p];
       oneapi::tbb::spin_mutex::scoped_lock hold(t.lock);
       for (size_t j = lo; j < hi; ++j) {
-        if (j + kAhead < hi) t.prefetch(keys.hashes[order[j + kAhead]]);
-        if (j + kAhead / 2 < hi) t.prefetch_key(keys.hashes[order[j + kAhead / 2]]);
-        gid[j] = t.find_or_add(keys.hashes[order[j]], keys.key(order[j]));
+        if (j + kAhead < hi) t.index.prefetch(keys.hashes[order[j + kAhead]]);
+        if (j + kAhead / 2 < hi) t.index.prefetch_key(keys.hashes[order[j + kAhead / 2]]);
+        gid[j] = t.index.find_or_add(keys.hashes[order[j]], keys.key(order[j]));
       }
       t.resize_states();
       f(t, rows.data() + lo, gid.data() + lo, static_cast<int64_t>(hi - lo));
@@ -589,18 +481,9 @@ class Engine {
   const Spec& spec_;
   const AggregateOptions& opts_;
   std::vector<std::unique_ptr<Table>> parts_;
-  SeqMap<Masks> pending_;  // add_records → check_masks
+  SeqMap<Masks> pending_;  // each batch's types, add_records → check_masks
   Masks total_;
   std::atomic<int64_t> filtered_{0};
-};
-
-// A writer that writes nothing: the pipeline's last stages, while reading.
-class NullWriter : public Writer {
- public:
-  explicit NullWriter(bk::Output& out) : Writer(out) {}
-  void encode(const Batch&, Encoded&) const override {}
-  void emit(const Batch&, Encoded&) override {}
-  int64_t preferred_block_bytes() const override { return 1 << 21; }
 };
 
 // --merge: the options a partial file was made with, from its first record.
@@ -722,7 +605,7 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
   auto writer = make_writer(o.output_format, out, wopts);
   agg::Engine engine(spec, o);
   {
-    agg::NullWriter none(out);
+    NullWriter none(out);
     PipelineSpec ps;
     ps.map = [&](Batch& b, const RawBlock&) {
       if (o.merge)

@@ -13,6 +13,7 @@
 #include "bk/aggregate.hpp"
 #include "bk/batch.hpp"
 #include "bk/expr.hpp"
+#include "bk/key.hpp"
 #include "bk/time.hpp"
 
 namespace bk::agg {
@@ -116,14 +117,8 @@ Spec compile(const AggregateOptions& o);
 // with its offset in `text`.
 std::vector<std::pair<std::string, size_t>> split_list(const std::string& text);
 
-// ---- group keys ------------------------------------------------------------------
+// ---- group keys (encoded as key.hpp says) -----------------------------------------
 
-// Appends the order-preserving encoding of row i of c: memcmp order of encodings is
-// the output order (nulls last; 5 and 5.0 encode alike).
-void encode_key_part(std::string& out, const Column& c, int64_t i);
-// Decodes one part from the front of `in` into `out` (as type `t`, the key's output
-// type); false on malformed bytes.
-bool decode_key_part(std::string_view& in, Type t, Column& out);
 // The output type of a key seen with these types.
 Type key_output_type(uint32_t mask);
 

@@ -250,6 +250,97 @@ void Column::append_from(const Column& src, int64_t i) {
   }
 }
 
+Column take_rows(const Column& src, const uint32_t* idx, size_t n) {
+  Column out;
+  out.type = src.type;
+  out.decimals = src.decimals;
+  out.valid.resize(static_cast<int64_t>(n), false);
+  auto valid = [&](size_t k) { return idx[k] != kNoRow && src.valid.get(idx[k]); };
+  switch (src.type) {
+    case Type::Null: break;
+    case Type::Bool:
+    case Type::Int64:
+    case Type::Timestamp:
+      out.ints.resize(n);
+      for (size_t k = 0; k < n; ++k) {
+        if (!valid(k)) continue;
+        out.ints[k] = src.ints[idx[k]];
+        out.valid.set(static_cast<int64_t>(k), true);
+      }
+      break;
+    case Type::Float64: {
+      // The decimal mantissas (see Column::decimals) come along when the column has them.
+      bool mantissas = src.decimals >= 0 && src.ints.size() == src.floats.size();
+      out.floats.resize(n);
+      if (mantissas) out.ints.resize(n);
+      for (size_t k = 0; k < n; ++k) {
+        if (!valid(k)) continue;
+        out.floats[k] = src.floats[idx[k]];
+        if (mantissas) out.ints[k] = src.ints[idx[k]];
+        out.valid.set(static_cast<int64_t>(k), true);
+      }
+      break;
+    }
+    case Type::String:
+    case Type::Json: {
+      size_t bytes = 0;
+      for (size_t k = 0; k < n; ++k)
+        if (valid(k)) bytes += src.offsets[idx[k] + 1] - src.offsets[idx[k]];
+      out.bytes.resize(bytes);
+      out.offsets.resize(n + 1);
+      char* p = out.bytes.data();
+      for (size_t k = 0; k < n; ++k) {
+        if (valid(k)) {
+          std::string_view v = src.str(idx[k]);
+          std::memcpy(p, v.data(), v.size());
+          p += v.size();
+          out.valid.set(static_cast<int64_t>(k), true);
+        }
+        out.offsets[k + 1] = static_cast<uint64_t>(p - out.bytes.data());
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+void append_rows(Column& dst, const Column& src) {
+  if (dst.size() == 0 && dst.type == Type::Null) {
+    dst = src;
+    return;
+  }
+  if (dst.type != src.type || src.type == Type::Null) {
+    for (int64_t i = 0; i < src.size(); ++i) dst.append_from(src, i);
+    return;
+  }
+  for (int64_t i = 0; i < src.size(); ++i) dst.valid.push_back(src.valid.get(i));
+  switch (src.type) {
+    case Type::Null: break;
+    case Type::Bool:
+    case Type::Int64:
+    case Type::Timestamp: dst.ints.insert(dst.ints.end(), src.ints.begin(), src.ints.end()); break;
+    case Type::Float64: {
+      // Decimal mantissas stay only when both sides have them, at one scale.
+      bool keep = dst.decimals >= 0 && dst.decimals == src.decimals && dst.ints.size() == dst.floats.size() &&
+                  src.ints.size() == src.floats.size();
+      if (keep)
+        dst.ints.insert(dst.ints.end(), src.ints.begin(), src.ints.end());
+      else
+        dst.ints.clear();
+      if (dst.decimals != src.decimals) dst.decimals = -1;
+      dst.floats.insert(dst.floats.end(), src.floats.begin(), src.floats.end());
+      break;
+    }
+    case Type::String:
+    case Type::Json: {
+      uint64_t base = dst.bytes.size();
+      dst.bytes.append(src.bytes, src.offsets.front(), src.offsets.back() - src.offsets.front());
+      for (size_t k = 1; k < src.offsets.size(); ++k) dst.offsets.push_back(base + src.offsets[k] - src.offsets.front());
+      break;
+    }
+  }
+}
+
 Column Column::nulls(int64_t n) {
   Column c;
   c.valid.resize(n, false);
@@ -301,46 +392,6 @@ namespace {
 // Float64: the mantissas are kept only while there is one for every value.
 bool has_mantissas(const Column& c) {
   return c.type == Type::Float64 && c.decimals >= 0 && c.ints.size() == c.floats.size();
-}
-
-Column gather_column(const Column& c, const uint32_t* rows, int64_t n) {
-  Column out;
-  out.type = c.type;
-  out.decimals = c.decimals;
-  out.valid.resize(n, false);
-  for (int64_t i = 0; i < n; ++i)
-    if (c.valid.get(rows[i])) out.valid.set(i, true);
-  switch (c.type) {
-    case Type::Null: break;
-    case Type::Bool:
-    case Type::Int64:
-    case Type::Timestamp:
-      out.ints.resize(n);
-      for (int64_t i = 0; i < n; ++i) out.ints[i] = c.ints[rows[i]];
-      break;
-    case Type::Float64:
-      out.floats.resize(n);
-      for (int64_t i = 0; i < n; ++i) out.floats[i] = c.floats[rows[i]];
-      if (has_mantissas(c)) {
-        out.ints.resize(n);
-        for (int64_t i = 0; i < n; ++i) out.ints[i] = c.ints[rows[i]];
-      }
-      break;
-    case Type::String:
-    case Type::Json: {
-      uint64_t total = 0;
-      for (int64_t i = 0; i < n; ++i) total += c.offsets[rows[i] + 1] - c.offsets[rows[i]];
-      out.bytes.reserve(total);
-      out.offsets.resize(n + 1);
-      for (int64_t i = 0; i < n; ++i) {
-        uint64_t a = c.offsets[rows[i]];
-        out.bytes.append(c.bytes.data() + a, c.offsets[rows[i] + 1] - a);
-        out.offsets[i + 1] = out.bytes.size();
-      }
-      break;
-    }
-  }
-  return out;
 }
 
 // Appends n nulls, whatever the column's type.
@@ -488,7 +539,7 @@ Batch gather_rows(const Batch& b, const uint32_t* rows, int64_t n) {
   Batch out = batch_like(b);
   out.rows = n;
   out.columns.reserve(b.columns.size());
-  for (const auto& c : b.columns) out.columns.push_back(gather_column(c, rows, n));
+  for (const auto& c : b.columns) out.columns.push_back(take_rows(c, rows, static_cast<size_t>(n)));
   if (static_cast<int64_t>(b.lines.size()) == b.rows) {
     out.lines.resize(n);
     for (int64_t i = 0; i < n; ++i) out.lines[i] = b.lines[rows[i]];

@@ -28,6 +28,10 @@ Format Common::output_format_value() const { return parse_format(output_format, 
 void add_input_flags(CLI::App& app, Common& c) {
   app.add_option("inputs", c.inputs, "Input files or directories; - or none reads standard input")
       ->type_name("INPUT");
+  add_read_flags(app, c);
+}
+
+void add_read_flags(CLI::App& app, Common& c) {
   app.add_option("-I,--input-format", c.input_format, "Input format: auto (by content), ndjson, csv, tsv, chunk")
       ->type_name("FORMAT");
   app.add_option("--delimiter", c.delimiter, "CSV input field delimiter (default: sniffed from the header: ',', ';' or tab); 'tab' for tabs")

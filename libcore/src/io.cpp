@@ -395,6 +395,21 @@ void write_all(int fd, const char* data, size_t n, const std::string& name) {
   }
 }
 
+namespace {
+
+// The file an output replaces: its cached pages are of no more use. Dropping them
+// (the clean ones; the file itself stays until the rename) lets the new output reuse
+// their memory instead of needing as much again, which costs a large output dearly
+// where memory is tight or slow to come by (containers, virtual machines).
+void drop_cached_pages(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;  // a new file, or one we may not read: nothing to drop
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
+}
+
+}  // namespace
+
 Output::Output(const std::string& path, InPlace) : display_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd_ < 0) throw Error(concat("cannot open output: ", std::strerror(errno))).at(path);
@@ -454,6 +469,7 @@ Output::Output(const std::string& path) {
     return;
   }
   path_ = target;
+  drop_cached_pages(target);
   fs::path p(target);
   std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
   tmp_ = (fs::path(dir) / ("." + p.filename().string() + ".tmp-XXXXXX")).string();
@@ -524,6 +540,11 @@ void Output::commit() {
 }
 
 bool Output::is_terminal() const { return !memory_ && ::isatty(fd_); }
+
+bool Output::is_pipe() const {
+  struct stat st;
+  return ::fstat(fd_, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
 
 bool stdout_is_terminal(const std::string& output) {
   return (output.empty() || output == "-") && ::isatty(1);

@@ -223,7 +223,7 @@ void run_pipeline(Context& ctx, const std::vector<InputFile>& inputs, const Read
                   make_filter<Work*, Work*>(filter_mode::parallel, encode) &
                   make_filter<Work*, void>(filter_mode::serial_in_order, emit));
   if (failure) std::rethrow_exception(failure);
-  writer.finish();
+  if (spec.finish) writer.finish();
 }
 
 }  // namespace bk

@@ -437,6 +437,46 @@ Batch parse_block(const RawBlock& block) {
   return b;
 }
 
+bool first_record_fields(const RawBlock& block, std::vector<std::string>& names) {
+  names.clear();
+  switch (block.format) {
+    case Format::Csv:
+    case Format::Tsv:
+      if (!block.header) return false;
+      names = block.header->names;
+      return true;
+    case Format::Chunk:
+      try {
+        int time_field = -1;
+        for (auto& field : chunk::decode_block_schema(block.frame, time_field)) names.push_back(field.first);
+        return true;
+      } catch (const Error&) {
+        names.clear();
+        return false;
+      }
+    default: {
+      // The first line that is not blank, parsed alone.
+      const char* p = block.data.data();
+      const char* end = p + block.data.size();
+      while (p < end) {
+        const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+        const char* le = nl ? nl : end;
+        if (std::string_view(p, le - p).find_first_not_of(" \t\r") != std::string_view::npos) {
+          RawBlock line;
+          line.format = Format::Ndjson;
+          line.data.assign(p, le - p);
+          Batch b = parse_ndjson(line);
+          if (b.rows == 0) return false;
+          names = std::move(b.names);
+          return true;
+        }
+        p = nl ? nl + 1 : end;
+      }
+      return false;
+    }
+  }
+}
+
 Batch parse_chunk(const RawBlock& block) {
   std::string source = block.input ? block.input->display : "";
   try {

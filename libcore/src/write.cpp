@@ -1,5 +1,7 @@
 #include "bk/write.hpp"
 
+#include <oneapi/tbb/parallel_for.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -338,6 +340,26 @@ void encode_delimited(const Batch& b, char delim, std::string& out) {
   out.resize(encode_delimited_at(b, delim, out, out.size()));
 }
 void encode_delimited(const Batch& b, char delim, Encoded& enc) { enc.used = encode_delimited_at(b, delim, enc.bytes, 0); }
+
+int64_t write_batches(Writer& w, std::vector<Batch>& batches) {
+  for (auto& b : batches) w.prepare(b);
+  std::vector<Encoded> encoded(batches.size());
+  std::vector<std::exception_ptr> errors(batches.size());
+  oneapi::tbb::parallel_for(size_t(0), batches.size(), [&](size_t k) {
+    try {
+      w.encode(batches[k], encoded[k]);
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  });
+  int64_t rows = 0;
+  for (size_t k = 0; k < batches.size(); ++k) {
+    if (errors[k]) std::rethrow_exception(errors[k]);
+    w.emit(batches[k], encoded[k]);
+    rows += batches[k].rows;
+  }
+  return rows;
+}
 
 std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& opts) {
   switch (f) {

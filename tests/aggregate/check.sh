@@ -16,15 +16,9 @@
 # NAME... limits step 2 to the queries whose names contain one of them.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-if [[ $# -lt 1 || ! -x $1/bk-aggregate ]]; then
-  echo "usage: $0 BIN_DIR [NAME...]   (BIN_DIR holds bk-aggregate and bk-ingest)" >&2
-  exit 2
-fi
-bin=$(cd "$1" && pwd)
+source "$here/../lib/suite.sh"
+suite_start "BIN_DIR [NAME...]" bk-aggregate "$@"
 shift
-command -v python3 >/dev/null || { echo "check.sh: python3 is needed (packaging/install-deps.sh)" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap '[[ -n ${KEEP:-} ]] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 
 python3 "$here/gen.py" > "$tmp/readings.ndjson"
 want=$(cut -d' ' -f1 "$here/duckdb/DATA.sha256")

@@ -25,38 +25,17 @@ How the columns compare (DuckDB sums in binary, not exactly):
                                                 recorded ones, and bk-aggregate against them
     duckdb_compare.py recorded BIN_DIR DATA_DIR bk-aggregate against the recorded answers
 """
-import hashlib
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import expected  # noqa: E402
 
 RECORDED = os.path.join(HERE, "duckdb")
-CACHE = os.environ.get("BK_ANCHOR_CACHE", os.path.expanduser("~/.cache/bk-anchor"))
-
-RUNNER = r"""
-import { DuckDBInstance } from '@duckdb/node-api';
-import { readFileSync, writeFileSync } from 'node:fs';
-const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const inst = await DuckDBInstance.create(':memory:');
-const c = await inst.connect();
-for (const s of job.setup) await c.run(s);
-const out = {};
-for (const [name, q] of Object.entries(job.queries)) {
-  const r = await c.runAndReadAll(q);
-  out[name] = { columns: r.columnNames(), types: r.columnTypes().map(String), rows: r.getRowsJson() };
-}
-const v = await c.runAndReadAll('SELECT version()');
-out['$version'] = v.getRowsJson()[0][0];
-writeFileSync(process.argv[3], JSON.stringify(out));
-"""
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import duckdb_node  # noqa: E402
 
 
 def setup_sql(data_file):
@@ -67,82 +46,27 @@ def setup_sql(data_file):
             f"format = 'newline_delimited', columns = {cols})"]
 
 
-def node_ok():
-    return shutil.which("node") is not None and os.path.isdir(os.path.join(CACHE, "node_modules", "@duckdb", "node-api"))
-
-
 def available(install=True):
-    """True when DuckDB can run; tries to install it (npm) into the cache once."""
-    if node_ok():
-        return True
-    if not install or shutil.which("npm") is None or shutil.which("node") is None:
-        return False
-    try:
-        os.makedirs(CACHE, exist_ok=True)
-        if not os.path.exists(os.path.join(CACHE, "package.json")):
-            subprocess.run(["npm", "init", "-y"], cwd=CACHE, capture_output=True, timeout=120)
-        subprocess.run(["npm", "install", "--silent", "@duckdb/node-api"], cwd=CACHE, capture_output=True,
-                       timeout=300)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return node_ok()
+    return duckdb_node.available(install)
 
 
 def run_duckdb(data_file, queries):
     """{name: [ {column: value} ... ]} for {name: SQL}, and DuckDB's version."""
-    with tempfile.TemporaryDirectory() as tmp:
-        os.symlink(os.path.join(CACHE, "node_modules"), os.path.join(tmp, "node_modules"))
-        with open(os.path.join(tmp, "run.mjs"), "w") as f:
-            f.write(RUNNER)
-        with open(os.path.join(tmp, "job.json"), "w") as f:
-            json.dump({"setup": setup_sql(os.path.abspath(data_file)), "queries": queries}, f)
-        p = subprocess.run(["node", os.path.join(tmp, "run.mjs"), os.path.join(tmp, "job.json"),
-                            os.path.join(tmp, "out.json")], capture_output=True, text=True)
-        if p.returncode != 0:
-            raise RuntimeError(f"DuckDB failed: {p.stderr.strip()}")
-        with open(os.path.join(tmp, "out.json")) as f:
-            raw = json.load(f)
-    version = raw.pop("$version")
-    out = {}
-    ints = {"BIGINT", "HUGEINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER"}
-    for name, res in raw.items():
-        rows = []
-        for row in res["rows"]:
-            # Integers come as JSON strings (they may not fit a JS number): as numbers here.
-            rows.append({c: int(v) if t in ints and isinstance(v, str) else v
-                         for c, t, v in zip(res["columns"], res["types"], row)})
-        out[name] = rows
-    return out, version
+    return duckdb_node.run(setup_sql(os.path.abspath(data_file)), queries)
 
 
 def duck_queries():
     return {q.name: q.sql("r") for q in expected.queries() if q.duck}
 
 
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def record(data_dir):
     data = os.path.join(data_dir, "readings.ndjson")
     answers, version = run_duckdb(data, duck_queries())
-    os.makedirs(RECORDED, exist_ok=True)
-    for name, rows in answers.items():
-        with open(os.path.join(RECORDED, name + ".ndjson"), "w") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-    with open(os.path.join(RECORDED, "DATA.sha256"), "w") as f:
-        f.write(f"{sha256(data)}  readings.ndjson (gen.py with its defaults)\n")
-    with open(os.path.join(RECORDED, "VERSION"), "w") as f:
-        f.write(f"{version}\n")
-    print(f"recorded {len(answers)} answers of DuckDB {version} in {RECORDED}")
+    duckdb_node.record(RECORDED, answers, version, [data])
 
 
 def load_recorded(name):
-    path = os.path.join(RECORDED, name + ".ndjson")
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
+    return duckdb_node.load(RECORDED, name)
 
 
 # ---- comparing ---------------------------------------------------------------------------
@@ -263,7 +187,7 @@ def main():
         live = None
         if args[0] == "live":
             live, version = run_duckdb(os.path.join(data_dir, "readings.ndjson"), duck_queries())
-            print(f"DuckDB {version} (recorded with {open(os.path.join(RECORDED, 'VERSION')).read().strip()})")
+            print(f"DuckDB {version} (recorded with {duckdb_node.recorded_version(RECORDED)})")
         for q in expected.queries():
             if not q.duck:
                 continue
@@ -283,10 +207,7 @@ def main():
                                       lambda col, w, g: ok_duck(kinds[col] if kinds[col] not in ("ad", "aq") else "exact", g, w))
             else:
                 compare_recorded(chk, q, got)
-        for f in chk.failures:
-            print("FAIL", f)
-        print(f"duckdb_compare.py ({args[0]}): {chk.checks} checks, {len(chk.failures)} failed")
-        return 1 if chk.failures else 0
+        return chk.report(f"duckdb_compare.py ({args[0]})")
     print(__doc__, file=sys.stderr)
     return 2
 

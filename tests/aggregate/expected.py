@@ -37,6 +37,9 @@ from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from duckdb_node import Checker  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -828,18 +831,6 @@ def parse_ndjson(data):
     for line in data.decode("utf-8").splitlines():
         rows.append(list(json.loads(line, object_pairs_hook=lambda kv: kv)))
     return rows
-
-
-class Checker:
-    def __init__(self):
-        self.checks = 0
-        self.failures = []
-
-    def check(self, ok, what):
-        self.checks += 1
-        if not ok:
-            self.failures.append(what)
-        return ok
 
 
 def compare_rows(chk, name, columns, want_rows, got_rows, ok_cell, limit=int(os.environ.get("BK_AGG_SHOW", "12"))):

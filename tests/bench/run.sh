@@ -42,6 +42,8 @@ WORKLOADS=(
   'w0  w0 bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" -O csv -o "$OUT/w0.csv"'
   'w0f -  bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" --where "status == \"ok\" and value > 5" -O csv -o "$OUT/w0f.csv"'
   'w1  w1 bk-aggregate "$BIN/bk-aggregate" "$DATA/readings.ndjson" -g "device, month = substr(ts, 1, 7)" -a "n = count(), s = sum(value), a = mean(value), mn = min(value), mx = max(value)" -O csv -o "$OUT/w1.csv"'
+  'w2  w2 bk-join "$BIN/bk-join" "$DATA/readings.ndjson" "$DATA/devices.ndjson" --on device -o "$OUT/w2.ndjson"'
+  'w3  w3 bk-join "$BIN/bk-join" "$DATA/readings.ndjson" "$DATA/devices.ndjson" --on device -O chunk | "$BIN/bk-aggregate" -g "region, month = substr(ts, 1, 7)" -a "bill = sum(value * tariff), n = count()" -O csv -o "$OUT/w3.csv"'
   'w4  w4 bk-partition rm -rf "$OUT/w4" && "$BIN/bk-partition" "$DATA/readings.ndjson" --by hash:device:16 -d "$OUT/w4"'
   'w5  w5 bk-cat "$BIN/bk-cat" "$DATA/readings.ndjson" -O chunk -o "$OUT/w5.bkc"'
   'w5i w5 bk-ingest "$BIN/bk-ingest" "$DATA/readings.ndjson" --time ts -o "$OUT/w5i.bkc"'

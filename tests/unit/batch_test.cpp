@@ -795,4 +795,40 @@ TEST_CASE("concat_batches: same types append whole; the decimal form stays only 
   CHECK(l.columns[0].ints.size() == 5);
 }
 
+TEST_CASE("take_rows: rows in any order, repeated; kNoRow is null") {
+  Batch b = bk::test::ndjson(
+      "{\"i\":1,\"f\":1.5,\"s\":\"a\",\"t\":true}\n{\"i\":null,\"f\":2.25,\"s\":null,\"t\":false}\n"
+      "{\"i\":3,\"f\":null,\"s\":\"ccc\",\"t\":null}\n");
+  const uint32_t idx[] = {2, 0, kNoRow, 2, 1};
+  const std::vector<std::pair<const char*, Strings>> want = {{"i", {"3", "1", "null", "3", "null"}},
+                                                              {"f", {"null", "1.5", "null", "null", "2.25"}},
+                                                              {"s", {"ccc", "a", "null", "ccc", "null"}},
+                                                              {"t", {"null", "true", "null", "null", "false"}}};
+  for (const auto& [name, values] : want) {
+    CAPTURE(name);
+    Column c = take_rows(bk::test::col(b, name), idx, 5);
+    CHECK(c.type == bk::test::col(b, name).type);
+    CHECK(texts_of(c) == values);
+  }
+  Column none = take_rows(Column::nulls(3), idx, 0);
+  CHECK(none.size() == 0);
+}
+
+TEST_CASE("append_rows: bulk for one type, widening across types") {
+  Batch a = bk::test::ndjson("{\"x\":1,\"s\":\"p\"}\n{\"x\":null,\"s\":\"q\"}\n");
+  Batch b = bk::test::ndjson("{\"x\":2,\"s\":\"r\"}\n");
+  Batch c = bk::test::ndjson("{\"x\":2.5,\"s\":null}\n");
+  Column x, s;
+  append_rows(x, bk::test::col(a, "x"));
+  append_rows(x, bk::test::col(b, "x"));
+  CHECK(x.type == Type::Int64);
+  CHECK(texts_of(x) == Strings{"1", "null", "2"});
+  append_rows(x, bk::test::col(c, "x"));
+  CHECK(x.type == Type::Float64);
+  CHECK(texts_of(x) == Strings{"1.0", "null", "2.0", "2.5"});
+  for (const Batch* p : {&a, &b, &c}) append_rows(s, bk::test::col(*p, "s"));
+  CHECK(texts_of(s) == Strings{"p", "q", "r", "null"});
+  CHECK(s.offsets.size() == 5);
+}
+
 TEST_SUITE_END();

@@ -317,3 +317,36 @@ TEST_CASE("no inputs with data: empty output") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("spec.read sees every raw block in order; finish = false leaves the writer to the caller") {
+  TempDir dir;
+  int64_t n = 0;
+  std::string path = dir.write("a.ndjson", records(20000, 0, n));
+  Context ctx;
+  ctx.block_bytes = 1000;
+  std::vector<int64_t> seqs;
+  PipelineSpec spec;
+  spec.read = [&](const RawBlock& raw) { seqs.push_back(raw.seq); };
+  spec.finish = false;
+  std::string out_path = dir / "out.bkc";
+  {
+    Output out(out_path);
+    auto writer = make_writer(Format::Chunk, out);
+    run_pipeline(ctx, {input_file(path)}, {}, spec, *writer);
+    std::vector<Batch> more;
+    more.push_back(ndjson("{\"id\":-1}\n"));
+    CHECK(write_batches(*writer, more) == 1);
+    writer->finish();
+    out.commit();
+  }
+  REQUIRE(seqs.size() > 10);
+  for (size_t k = 0; k < seqs.size(); ++k) CHECK(seqs[k] == static_cast<int64_t>(k));
+  auto blocks = read_file_blocks(out_path);
+  int64_t rows = 0;
+  for (const auto& b : blocks.batches) {
+    CHECK(!b.error);
+    rows += b.rows;
+  }
+  CHECK(rows == n + 1);
+  CHECK(text_of(col(blocks.batches.back(), "id"), blocks.batches.back().rows - 1) == "-1");
+}

@@ -797,3 +797,27 @@ TEST_CASE("BlockReader keep_going: an unclosed quote mid-file is one reject of t
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("first_record_fields: an NDJSON block's first object, a header, a chunk block's schema") {
+  std::vector<std::string> names;
+  CHECK(first_record_fields(make_block(Format::Ndjson, "\n  \n{\"b\":1,\"a\":null}\n{\"c\":2}\n"), names));
+  CHECK(names == std::vector<std::string>{"b", "a"});
+  CHECK(first_record_fields(make_block(Format::Ndjson, "{}\n{\"c\":2}\n"), names));
+  CHECK(names.empty());
+  CHECK(!first_record_fields(make_block(Format::Ndjson, "\n \n"), names));
+  CHECK(!first_record_fields(make_block(Format::Ndjson, "[1]\n{\"a\":1}\n"), names));
+  CHECK(first_record_fields(make_block(Format::Csv, "", {"x", "y"}), names));
+  CHECK(names == std::vector<std::string>{"x", "y"});
+  TempDir dir;
+  Batch b = ndjson("{\"p\":1}\n{\"q\":\"z\"}\n");
+  std::string file;
+  chunk::encode_file_header(file);
+  chunk::BlockInfo info;
+  chunk::encode_block(b, chunk::Codec::None, file, info);
+  InputFile in = input_file(dir.write("c.bkc", file));
+  BlockReader reader(in, {}, 1 << 20);
+  RawBlock raw;
+  REQUIRE(reader.next(raw));
+  CHECK(first_record_fields(raw, names));
+  CHECK(names == std::vector<std::string>{"p", "q"});
+}

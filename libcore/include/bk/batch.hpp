@@ -118,6 +118,14 @@ struct Column {
   void widen_append_string(std::string_view v);
 };
 
+// Marks "no row" in an index list of take_rows: the value there is null.
+inline constexpr uint32_t kNoRow = UINT32_MAX;
+// The rows idx[0..n) of src, in that order (rows may repeat); kNoRow gives a null.
+Column take_rows(const Column& src, const uint32_t* idx, size_t n);
+// Appends every row of src to dst: in bulk when their types agree, else row by row
+// with the widening of the append rules.
+void append_rows(Column& dst, const Column& src);
+
 // The text of a value as the writers print it (floats shortest, with ".0" when integral).
 void append_value_text(std::string& out, const Column& c, int64_t i);
 

@@ -36,8 +36,10 @@ inline CLI::Validator non_negative() {
       "");
 }
 
-// INPUT…, -I/--input-format, --delimiter, --strings, --hive
+// INPUT…, then add_read_flags (-I/--input-format, --delimiter, --strings, --hive)
 void add_input_flags(CLI::App& app, Common& c);
+// -I/--input-format, --delimiter, --strings (for tools that name their inputs otherwise)
+void add_read_flags(CLI::App& app, Common& c);
 // -o/--output, -O/--output-format
 void add_output_flags(CLI::App& app, Common& c);
 // -o/--output alone (tools whose output format is their own, as bk-report's -f)

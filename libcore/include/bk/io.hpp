@@ -89,6 +89,8 @@ class Output {
   bool is_terminal() const;
   // A Memory output: the bytes written since the last take().
   std::string take();
+  // A pipe or a socket: another process reads what is written as it comes.
+  bool is_pipe() const;
   const std::string& name() const { return display_; }
 
  private:

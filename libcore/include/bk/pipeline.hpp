@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -52,7 +53,8 @@ struct Context {
 void write_run_stats(const Context& ctx, const std::string& path, const std::string& fields);
 
 struct PipelineSpec {
-  // Serial, in input order, in stage 1: each raw block as it is read (before parsing).
+  // Serial, in input order, as each raw block is read (before any batch is parsed
+  // from it); may throw.
   std::function<void(const RawBlock&)> read;
   // Parallel, per batch, with the raw block it was parsed from (for record_text).
   std::function<void(Batch&, const RawBlock&)> map;
@@ -60,10 +62,13 @@ struct PipelineSpec {
   // rejects' lines are file lines now) and before --head and the writer; may throw.
   std::function<void(Batch&)> ordered;
   int64_t limit = -1;               // keep at most this many rows (--head)
+  bool finish = true;               // false: the caller writes more (write_batches), then finishes the writer
 };
 
-// What one stage of the pipeline leaves for a later one, by the batch's seq: put by
-// any thread, then looked at or taken by the stage that needs it (a value stays where
+// What one stage of the pipeline leaves for a later one, by the batch's seq (what a
+// tool's parallel map() leaves for its in-order stage, say): put by any thread, then
+// looked at or taken, once, by the stage that needs it (take() is empty for a batch
+// that left nothing, e.g. one whose map() failed) (a value stays where
 // it is while other threads put theirs, so find() may be used without the lock).
 template <typename T>
 class SeqMap {

@@ -128,6 +128,12 @@ std::string record_text(const RawBlock& block, int64_t line);
 // input's path are added (hive::add_path_fields).
 Batch parse_block(const RawBlock& block);
 
+// The fields of the first record in a block, in order, into `names`: the names of an
+// NDJSON block's first object (a field given as null included), a CSV/TSV header, a
+// chunk block's schema. False when the block holds no record (blank lines) or its
+// first record does not parse (parse_block says why).
+bool first_record_fields(const RawBlock& block, std::vector<std::string>& names);
+
 // The per-format parsers (exposed for tests).
 Batch parse_ndjson(const RawBlock& block);
 Batch parse_csv(const RawBlock& block);

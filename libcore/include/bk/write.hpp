@@ -40,11 +40,26 @@ class Writer {
   Output& out_;
 };
 
+// A writer that writes nothing: the pipeline's last stages while a tool only reads
+// (bk-aggregate's groups, bk-join's build side).
+class NullWriter : public Writer {
+ public:
+  explicit NullWriter(Output& out) : Writer(out) {}
+  void encode(const Batch&, Encoded&) const override {}
+  void emit(const Batch&, Encoded&) override {}
+  int64_t preferred_block_bytes() const override { return 1 << 21; }
+};
+
 struct WriteOptions {
   chunk::Codec codec = chunk::Codec::Zstd;
 };
 
 std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& opts = {});
+
+// Writes batches made after (or without) the pipeline through `w` as the pipeline's
+// last stages would: prepare() in order, encode() in parallel, emit() in order.
+// Returns the rows written; the caller finishes the writer.
+int64_t write_batches(Writer& w, std::vector<Batch>& batches);
 
 // One batch as NDJSON / CSV / TSV text (the header row not included), appended to
 // out; the Encoded forms write from the start of enc.bytes and set enc.used.
