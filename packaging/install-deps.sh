@@ -10,12 +10,15 @@ packages=(
   man-db groff-base gzip python3      # man page tests, gzip inputs, the chunk reference reader
   tzdata                              # time zones (/usr/share/zoneinfo), read by libcore/src/time.cpp
   mosquitto mosquitto-clients         # bk-ingest's MQTT test: a broker, mosquitto_sub and mosquitto_pub
+  make                                # the examples' Makefiles
 )
 # The chunk-reader fuzz target needs clang and its libFuzzer runtime.
 if [[ ${BK_WITH_FUZZ:-1} == 1 ]]; then packages+=(clang libclang-rt-14-dev); fi
 # bk-report's HTML page is checked in headless Chromium (tests/report/chromium.sh), with
 # a font to paint its text.
 if [[ ${BK_WITH_CHROMIUM:-1} == 1 ]]; then packages+=(chromium fonts-dejavu-core); fi
+# The Slurm example runs on a real single-node Slurm cluster (tests/examples/slurm.sh).
+if [[ ${BK_WITH_SLURM:-1} == 1 ]]; then packages+=(slurm-wlm munge); fi
 
 missing=()
 for p in "${packages[@]}"; do

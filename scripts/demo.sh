@@ -2,11 +2,12 @@
 # Installs what is needed, builds, generates sample meter readings, ingests them into
 # a dataset (a bad record set aside, a re-run ingesting nothing twice), shows them
 # through bk-cat, joins them with the device table, bills them per region and month,
-# and ends in a bk-report table.
+# shows a bk-report table; then runs one workflow end to end (examples/bottling-plant:
+# OEE per production batch) and prints its report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BK_WITH_FUZZ=0 BK_WITH_CHROMIUM=0 packaging/install-deps.sh
+BK_WITH_FUZZ=0 BK_WITH_CHROMIUM=0 BK_WITH_SLURM=0 packaging/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBK_TESTS=OFF >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
 export PATH="$PWD/build/bin:$PATH"
