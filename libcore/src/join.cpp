@@ -208,9 +208,11 @@ class Joiner {
                          "give another suffix, e.g. --suffix _r");
   }
 
-  // The left is streamed: the right fields' names, from the left's first record.
+  // The left is streamed: the right fields' names, from the left's first record (and
+  // the fields the flags name, which the left has even where its first record lacks them).
   void fix_right_names(const std::vector<std::string>& left_fields) {
     for (const auto& n : left_fields) left_names_.insert(n);
+    for (const auto& n : checked_fields(spec_, Side::Left, nullptr)) left_names_.insert(n);
     const auto& names = table_.rows.names;
     right_out_.assign(names.size(), "");
     for (size_t c = 0; c < names.size(); ++c) {
