@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Crash consistency: kill -9 bk-partition at random moments of a large run into a
-# directory that already holds partitions, KILLS times (default 12), and as many
+# directory that already holds partitions, KILLS times (default 10), and as many
 # times while it runs the same inputs again. After every kill:
 #   * the directory verifies (bk-cat --verify) and holds the old records, or the old
 #     and all the new ones, never part of them;
@@ -13,7 +13,7 @@ source "$(dirname "$0")/../lib/checks.sh"
 BIN=$(cd "${1:?usage: $0 BIN_DIR}" && pwd) || exit 2
 PART="$BIN/bk-partition" CAT="$BIN/bk-cat" GEN="$BIN/bk-bench-gen"
 for t in "$PART" "$CAT" "$GEN"; do [ -x "$t" ] || { echo "no $t" >&2; exit 2; }; done
-kills=${KILLS:-12}
+kills=${KILLS:-10}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bk-partition-crash.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
@@ -62,7 +62,7 @@ kill_during() {
   check "$state, kill $k: no orphans" "" "$(cat verify.err)"
 }
 
-"$GEN" 300000 big.ndjson devices.ndjson >/dev/null
+"$GEN" 200000 big.ndjson devices.ndjson >/dev/null
 head -n 1000 big.ndjson >old.ndjson
 "$PART" old.ndjson "${by[@]}" -d base || exit 1
 old=$(rows base)
@@ -72,7 +72,7 @@ cp -a base full
 start=$(date +%s%N)
 "$PART" big.ndjson "${by[@]}" -d full || exit 1
 full_ms=$((($(date +%s%N) - start) / 1000000))
-new=$((old + 300000))
+new=$((old + 200000))
 check "full run rows" "$new" "$(rows full)"
 echo "full run: ${full_ms} ms; killing at random moments in 0..$((full_ms * 12 / 10)) ms"
 
