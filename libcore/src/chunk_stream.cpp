@@ -70,13 +70,14 @@ bool FrameReader::next(std::string& frame, bool with_payload) {
       uint32_t reserved;
       std::memcpy(&flags, tag + 10, 2);
       std::memcpy(&reserved, tag + 12, 4);
-      if (version == kVersion && (flags != 0 || reserved != 0))
+      const bool known = version >= kOldestVersion && version <= kVersion;
+      if (known && (flags != 0 || reserved != 0))
         throw Error(concat("damaged file header at byte ", at, " (reserved bytes are not zero)"),
                     "the file is corrupt")
             .at(name_);
-      if (version != kVersion)
-        throw Error(concat("chunk format version ", version, " is not supported (this build reads version ",
-                           kVersion, ")"),
+      if (!known)
+        throw Error(concat("chunk format version ", version, " is not supported (this build reads versions ",
+                           kOldestVersion, " to ", kVersion, ")"),
                     "upgrade batchkit")
             .at(name_);
       if (in_segment_ && !footer_seen_)

@@ -174,7 +174,7 @@ def read_schema(c):
         typ, enc = c.get("B"), c.get("B")
         if typ > JSON:
             raise Damage("unknown column type")
-        if enc > 1:
+        if enc > (2 if typ in (STRING, JSON) else 1 if typ == FLOAT64 else 0):
             raise Damage("unknown column encoding")
         c.get("H")  # reserved
         cols.append((name, typ, enc, c.get("Q")))
@@ -282,6 +282,14 @@ def decode_column(c, typ, enc, nulls, rows):
             if valid[i] and not 0 <= idx[i] < count:
                 raise Damage("dictionary index out of range")
             vals.append(entries[idx[i]] if valid[i] else None)
+    elif enc == 2:  # string or json, fixed width, transposed (version 2)
+        w = c.get("I")
+        nvalid = rows - nulls
+        if w == 0 or w > c.left() or nvalid > c.left() // w:
+            raise Damage("fixed-width strings run past the end of their block")
+        data = c.take(w * nvalid)
+        fixed = iter([bytes(data[k * nvalid + j] for k in range(w)) for j in range(nvalid)])
+        vals = [next(fixed) if valid[i] else None for i in range(rows)]
     else:  # string or json, plain
         lens = int_stream(c, rows)
         for i, n in enumerate(lens):
@@ -425,9 +433,9 @@ class Stream:
         if h[:8] != FILE_MAGIC:
             raise Damage(f"damaged file header at byte {at}")
         version, flags, reserved = struct.unpack_from("<HHI", h, 8)
-        if version == 1 and (flags or reserved):
+        if version in (1, 2) and (flags or reserved):
             raise Damage(f"damaged file header at byte {at} (reserved bytes are not zero)")
-        if version != 1:
+        if version not in (1, 2):
             raise Damage(f"chunk format version {version} is not supported")
         if self.open:
             raise Damage(f"a new file starts at byte {at} before the footer of the one before")

@@ -423,7 +423,7 @@ TEST_CASE("strings: dictionary for few distinct values, plain otherwise") {
   for (int i = 0; i < 63; ++i) short_low.push_back("same");
   CHECK(encoding_of(strings(low)) == 1);
   CHECK(encoding_of(strings(high)) == 0);
-  CHECK(encoding_of(strings(short_low)) == 0);  // under 64 rows: never a dictionary
+  CHECK(encoding_of(strings(short_low)) == 2);  // under 64 rows: never a dictionary (but one width)
   short_low.push_back("same");
   CHECK(encoding_of(strings(short_low)) == 1);  // 64 rows
 
@@ -441,6 +441,75 @@ TEST_CASE("strings: dictionary for few distinct values, plain otherwise") {
   for (int i = 0; i < 100; ++i) json.append_json(i % 2 ? "{\"a\":1}" : "[1,2]");
   CHECK(encoding_of(json) == 1);
   check_roundtrip(one_column("j", json));
+}
+
+TEST_CASE("strings: fixed width, stored transposed") {
+  auto frame_of = [](const Column& c) { return OneColumnFrame(one_column("s", c)); };
+  std::vector<std::string> ts;
+  for (int i = 0; i < 16; ++i) ts.push_back("2026-01-" + std::to_string(10 + i) + "T17:07:0" + std::to_string(i % 10) + "Z");
+  OneColumnFrame f = frame_of(strings(ts));
+  REQUIRE(f.encoding == 2);
+  // The width, then byte 0 of every value, byte 1 of every value, ...
+  CHECK(load<uint32_t>(f.frame, f.payload_at) == 20);
+  std::string payload = f.frame.substr(f.payload_at + 4);
+  REQUIRE(payload.size() == 16 * 20);
+  for (int k = 0; k < 20; ++k)
+    for (int j = 0; j < 16; ++j) CHECK(payload[k * 16 + j] == ts[j][k]);
+  check_roundtrip(one_column("s", strings(ts)));
+
+  // Too few values, two widths, an empty value, values wider than 64 bytes: plain.
+  std::vector<std::string> few(ts.begin(), ts.begin() + 15);
+  CHECK(frame_of(strings(few)).encoding == 0);
+  std::vector<std::string> mixed = ts;
+  mixed[7] = "2026-01-17";
+  CHECK(frame_of(strings(mixed)).encoding == 0);
+  std::vector<std::string> empty(20, "");
+  CHECK(frame_of(strings(empty)).encoding == 0);
+  std::vector<std::string> wide, widest;
+  for (int i = 0; i < 20; ++i) {
+    wide.push_back(std::string(64, char('a' + i)));
+    widest.push_back(std::string(65, char('a' + i)));
+  }
+  CHECK(frame_of(strings(wide)).encoding == 2);
+  CHECK(frame_of(strings(widest)).encoding == 0);
+  check_roundtrip(one_column("s", strings(wide)));
+
+  // Nulls take no bytes; the valid values are transposed among themselves.
+  Column with_nulls;
+  for (int i = 0; i < 40; ++i) {
+    if (i % 3 == 0) with_nulls.append_null();
+    else with_nulls.append_string("id-" + std::to_string(100 + i));
+  }
+  OneColumnFrame n = frame_of(with_nulls);
+  CHECK(n.encoding == 2);
+  // After the validity bitmap (5 bytes): width 6 and 26 values of 6 bytes.
+  CHECK(load<uint32_t>(n.frame, n.payload_at + 5) == 6);
+  CHECK(n.frame.size() - n.payload_at == 5 + 4 + 26 * 6);
+  check_roundtrip(one_column("s", with_nulls));
+
+  // JSON of one width too.
+  Column json;
+  for (int i = 0; i < 30; ++i) json.append_json("{\"a\":" + std::to_string(i % 10) + "}");
+  CHECK(frame_of(json).encoding == 2);
+  check_roundtrip(one_column("j", json));
+
+  // Damage: a width of 0, and values that run past the block.
+  std::string w0;
+  put<uint32_t>(w0, 0);
+  CHECK(error_of([&] { chunk::decode_block(craft_frame(schema_of("s", Type::String, 2, 0), w0, 1)); })
+            .find("fixed-width strings run past the end of their block") != std::string::npos);
+  std::string short_data;
+  put<uint32_t>(short_data, 4);
+  short_data += "abcdefg";  // 2 rows of 4 need 8 bytes
+  CHECK(error_of([&] { chunk::decode_block(craft_frame(schema_of("s", Type::String, 2, 0), short_data, 2)); })
+            .find("fixed-width strings run past the end of their block") != std::string::npos);
+  std::string huge;
+  put<uint32_t>(huge, 0xFFFFFFFF);
+  CHECK(error_of([&] { chunk::decode_block(craft_frame(schema_of("s", Type::String, 2, 0), huge, 3)); })
+            .find("fixed-width strings run past the end of their block") != std::string::npos);
+  // Encoding 2 exists for strings and json only.
+  CHECK(error_of([&] { chunk::decode_block(craft_frame(schema_of("x", Type::Float64, 2, 0), "", 0)); })
+            .find("unknown column encoding") != std::string::npos);
 }
 
 TEST_CASE("block statistics") {
@@ -796,8 +865,12 @@ TEST_CASE("FrameReader: damaged tags, footers and trailers") {
   CHECK(read_all(damaged(0, "XXXX", 4), true, err) == 0);
   CHECK(err.find("mem.bkc: damaged: expected a chunk file header at byte 0") == 0);
   // A version from the future.
-  CHECK(read_all(damaged(8, "\x02", 1), true, err) == 0);
-  CHECK(err == "mem.bkc: chunk format version 2 is not supported (this build reads version 1) (upgrade batchkit)");
+  CHECK(read_all(damaged(8, "\x03", 1), true, err) == 0);
+  CHECK(err == "mem.bkc: chunk format version 3 is not supported (this build reads versions 1 to 2) (upgrade batchkit)");
+  // Files of version 1 (no fixed-width strings) still read.
+  CHECK(static_cast<uint8_t>(s.bytes[8]) == 2);
+  CHECK(read_all(damaged(8, "\x01", 1), true, err) == 3);
+  CHECK(err.empty());
   // Reserved header bytes.
   CHECK(read_all(damaged(12, "\x01", 1), true, err) == 0);
   CHECK(err.find("reserved bytes are not zero") != std::string::npos);

@@ -26,7 +26,8 @@ namespace bk {
 namespace chunk {
 
 inline constexpr char kFileMagic[8] = {'\x89', 'B', 'K', 'C', '\r', '\n', '\x1a', '\n'};
-inline constexpr uint16_t kVersion = 1;
+inline constexpr uint16_t kVersion = 2;        // written, and the newest read
+inline constexpr uint16_t kOldestVersion = 1;  // version 1 lacks fixed-width strings
 inline constexpr size_t kFileHeaderSize = 16;
 inline constexpr char kBlockTag[4] = {'B', 'K', 'B', 'L'};
 inline constexpr char kFooterTag[4] = {'B', 'K', 'F', 'T'};
