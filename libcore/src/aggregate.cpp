@@ -73,6 +73,55 @@ std::string masks_json(const Masks& m) {
 
 bool is_number(Type t) { return t == Type::Int64 || t == Type::Float64; }
 
+// A group to write: the first 24 bytes of its key as three big-endian words, and where
+// the group is.
+struct Sortable {
+  uint64_t w[3];
+  Ref ref;
+};
+
+inline unsigned byte_at(const Sortable& s, int d) { return (s.w[d >> 3] >> (56 - 8 * (d & 7))) & 0xFF; }
+
+// Most-significant-byte radix sort of a[0, n) from key byte d on (bytes all share
+// before d), `tmp` as scratch; small ranges, and ties in all 24 bytes, by `less`.
+template <typename Less>
+void radix_sort(Sortable* a, Sortable* tmp, size_t n, int d, const Less& less) {
+  while (true) {
+    if (n < 64 || d == 24) {
+      std::sort(a, a + n, less);
+      return;
+    }
+    size_t count[256] = {0};
+    for (size_t i = 0; i < n; ++i) ++count[byte_at(a[i], d)];
+    if (count[byte_at(a[0], d)] == n) {  // a common byte: on to the next one
+      ++d;
+      continue;
+    }
+    size_t start[257];
+    start[0] = 0;
+    for (int b = 0; b < 256; ++b) start[b + 1] = start[b] + count[b];
+    size_t fill[256];
+    std::copy(start, start + 256, fill);
+    for (size_t i = 0; i < n; ++i) tmp[fill[byte_at(a[i], d)]++] = a[i];
+    std::copy(tmp, tmp + n, a);
+    auto bucket = [&](int b) {
+      size_t lo = start[b], hi = start[b + 1];
+      if (hi - lo > 1) radix_sort(a + lo, tmp + lo, hi - lo, d + 1, less);
+    };
+    if (n >= 16384)  // large buckets sort in parallel
+      oneapi::tbb::parallel_for(0, 256, bucket);
+    else
+      for (int b = 0; b < 256; ++b) bucket(b);
+    return;
+  }
+}
+
+template <typename Less>
+void sort_keys(std::vector<Sortable>& v, const Less& less) {
+  std::vector<Sortable> tmp(v.size());
+  radix_sort(v.data(), tmp.data(), v.size(), 0, less);
+}
+
 class Engine {
  public:
   Engine(const Spec& spec, const AggregateOptions& o) : spec_(spec), opts_(o), total_(spec) {
@@ -250,10 +299,6 @@ class Engine {
       t.resize_states();
     }
     // Sorted by key: the first 24 bytes as numbers, the rest (rarely) as bytes.
-    struct Sortable {
-      uint64_t p0, p1, p2;
-      Ref ref;
-    };
     std::vector<Sortable> sortable;
     sortable.reserve(groups());
     for (uint32_t p = 0; p < parts_.size(); ++p)
@@ -263,12 +308,11 @@ class Engine {
         std::memcpy(b, k.data(), std::min<size_t>(24, k.size()));
         uint64_t p0 = 0, p1 = 0, p2 = 0;
         for (int i = 0; i < 8; ++i) p0 = (p0 << 8) | b[i], p1 = (p1 << 8) | b[8 + i], p2 = (p2 << 8) | b[16 + i];
-        sortable.push_back({p0, p1, p2, {p, g}});
+        sortable.push_back({{p0, p1, p2}, {p, g}});
       }
-    oneapi::tbb::parallel_sort(sortable.begin(), sortable.end(), [&](const Sortable& a, const Sortable& b) {
-      if (a.p0 != b.p0) return a.p0 < b.p0;
-      if (a.p1 != b.p1) return a.p1 < b.p1;
-      if (a.p2 != b.p2) return a.p2 < b.p2;
+    sort_keys(sortable, [&](const Sortable& a, const Sortable& b) {
+      for (int i = 0; i < 3; ++i)
+        if (a.w[i] != b.w[i]) return a.w[i] < b.w[i];
       return parts_[a.ref.part]->key(a.ref.gid) < parts_[b.ref.part]->key(b.ref.gid);
     });
     std::vector<Ref> order(sortable.size());
@@ -299,6 +343,10 @@ class Engine {
         std::vector<Column> kcols(spec_.keys.size());
         for (size_t c = 0; c < kcols.size(); ++c) kcols[c].type = key_types[c];
         for (int64_t i = lo; i < hi; ++i) {
+          if (i + 8 < hi) {
+            std::string_view ahead = parts_[order[i + 8].part]->key(order[i + 8].gid);
+            __builtin_prefetch(ahead.data());
+          }
           std::string_view key = parts_[order[i].part]->key(order[i].gid);
           for (size_t c = 0; c < kcols.size(); ++c)
             if (!decode_key_part(key, key_types[c], kcols[c]))
@@ -309,7 +357,11 @@ class Engine {
           Column col;
           col.type = call_types[c];
           const Call& call = spec_.calls[c];
-          for (int64_t i = lo; i < hi; ++i) finish(call, *parts_[order[i].part]->states[call.state], order[i].gid, col);
+          constexpr int64_t kAhead = 8;
+          for (int64_t i = lo; i < hi; ++i) {
+            if (i + kAhead < hi) parts_[order[i + kAhead].part]->states[call.state]->prefetch(order[i + kAhead].gid);
+            finish(call, *parts_[order[i].part]->states[call.state], order[i].gid, col);
+          }
           b.add_column(call.hidden, std::move(col));
         }
         // Expressions first; then outputs that are one aggregate alone take its column

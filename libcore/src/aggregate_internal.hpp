@@ -144,6 +144,9 @@ class States {
   virtual void save(uint32_t gid, std::string& out) const = 0;
   // `source` orders ties of first/last between partial files (their position on the command line).
   virtual bool load_merge(uint32_t gid, std::string_view& in, uint64_t source) = 0;
+  // Asks the cache for a group's state ahead of a finish() (groups are finished in key
+  // order, which is not the order of their ids).
+  virtual void prefetch(uint32_t /*gid*/) const {}
 };
 
 std::unique_ptr<States> make_states(Kind k);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 
 #include "aggregate_internal.hpp"
 #include "bk/error.hpp"
@@ -57,6 +58,37 @@ void each_number(const Column& c, const uint32_t* row, int64_t rows, F f) {
 }
 
 constexpr int64_t kAhead = 8;  // rows ahead whose state is prefetched
+
+// The states of a table's groups, indexed by group id, in pages of a fixed number of
+// states: growing never moves (or copies) the states already there, and touches only
+// the memory of the new ones.
+template <typename T>
+class Paged {
+ public:
+  static constexpr uint32_t kShift = 10, kPage = 1u << kShift;
+  Paged() = default;
+  Paged(const Paged&) = delete;
+  Paged& operator=(const Paged&) = delete;
+  ~Paged() {
+    for (uint32_t g = 0; g < size_; ++g) (*this)[g].~T();
+    for (T* page : pages_) ::operator delete(page, std::align_val_t(alignof(T)));
+  }
+  uint32_t size() const { return size_; }
+  T& operator[](uint32_t g) { return pages_[g >> kShift][g & (kPage - 1)]; }
+  const T& operator[](uint32_t g) const { return pages_[g >> kShift][g & (kPage - 1)]; }
+  void resize(uint32_t n) {  // grows only (groups are never removed)
+    while (size_ < n) {
+      if ((size_ & (kPage - 1)) == 0)
+        pages_.push_back(static_cast<T*>(::operator new(sizeof(T) * kPage, std::align_val_t(alignof(T)))));
+      new (&(*this)[size_]) T();
+      ++size_;
+    }
+  }
+
+ private:
+  std::vector<T*> pages_;
+  uint32_t size_ = 0;
+};
 
 // One value of any type, small: strings live apart (in the owning States' `strs`).
 struct Val {
@@ -185,8 +217,9 @@ const S& as(const States& s) {
 
 class CountStates : public States {
  public:
-  std::vector<int64_t> n;
-  void resize(uint32_t g) override { n.resize(g, 0); }
+  Paged<int64_t> n;
+  void prefetch(uint32_t g) const override { __builtin_prefetch(&n[g]); }
+  void resize(uint32_t g) override { n.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     if (!arg) {
       for (int64_t j = 0; j < rows; ++j) {
@@ -212,7 +245,11 @@ class CountStates : public States {
 
 class SumStates : public States {
  public:
-  std::vector<NumberSum> s;
+  Paged<NumberSum> s;
+  void prefetch(uint32_t g) const override {
+    __builtin_prefetch(&s[g]);
+    __builtin_prefetch(reinterpret_cast<const char*>(&s[g]) + sizeof(NumberSum) - 1);
+  }
   void resize(uint32_t g) override { s.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     const Column& c = *arg;
@@ -231,7 +268,11 @@ class SumStates : public States {
       bool have_m = k >= 0 && k <= DecimalSum::kMaxScale && c.ints.size() == c.floats.size();
       int guess = 0;
       for (int64_t j = 0; j < rows; ++j) {
-        if (j + kAhead < rows) __builtin_prefetch(&s[gid[j + kAhead]]);
+        if (j + kAhead < rows) {  // a NumberSum (80 bytes) spans two cache lines
+          const char* ahead = reinterpret_cast<const char*>(&s[gid[j + kAhead]]);
+          __builtin_prefetch(ahead);
+          __builtin_prefetch(ahead + sizeof(NumberSum) - 1);
+        }
         const int64_t i = row[j];
         if (!all && !c.valid.get(i)) continue;
         if (have_m)
@@ -260,7 +301,7 @@ struct Moments {
 
 class VarStates : public States {
  public:
-  std::vector<Moments> m;
+  Paged<Moments> m;
   void resize(uint32_t g) override { m.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     each_number(*arg, row, rows, [&](int64_t j, double x) {
@@ -297,7 +338,8 @@ class VarStates : public States {
 class ExtremeStates : public States {
  public:
   explicit ExtremeStates(int sign) : sign_(sign) {}  // -1: min, +1: max
-  std::vector<Val> v;
+  Paged<Val> v;
+  void prefetch(uint32_t g) const override { __builtin_prefetch(&v[g]); }
   std::vector<std::string> strs;  // string values, once any arrives
 
   std::string_view str(uint32_t g) const { return g < strs.size() ? std::string_view(strs[g]) : std::string_view(); }
@@ -373,7 +415,7 @@ struct Pick {
 class PickStates : public States {
  public:
   explicit PickStates(int sign) : sign_(sign) {}  // -1: first, +1: last
-  std::vector<Pick> p;
+  Paged<Pick> p;
   std::vector<std::string> strs;
   std::string_view str(uint32_t g) const { return g < strs.size() ? std::string_view(strs[g]) : std::string_view(); }
   void resize(uint32_t g) override {
