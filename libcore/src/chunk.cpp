@@ -11,8 +11,8 @@
 //                     raw IEEE 754 doubles
 //   string/json       lengths as an integer stream, then the bytes; or, when few
 //                     distinct values repeat, a dictionary and an index stream; or,
-//                     when every value has one width (version 2), the width and the
-//                     values' bytes transposed
+//                     when every value has one width and the block is compressed
+//                     (version 2), the width and the values' bytes transposed
 //   bool              a bitmap
 // Null rows hold the previous value in integer streams (so deltas stay small) and
 // nothing of their own elsewhere; a validity bitmap precedes a column with nulls.
@@ -534,7 +534,7 @@ uint64_t frame_checksum(const char* frame, size_t len) {
 // ---- one column ---------------------------------------------------------------
 
 void encode_column(const Column& col, uint64_t rows, std::string& schema, std::string& payload,
-                   ColumnStats& stats, const std::string& name) {
+                   ColumnStats& stats, const std::string& name, bool transpose) {
   stats.name = name;
   compute_stats(col, stats);
   uint8_t encoding = kPlain;
@@ -596,7 +596,8 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
       }
       string_minmax(col, nullptr, stats);
       const int64_t valid = col.size() - stats.nulls;
-      if (uint32_t w = fixed_width(col, valid)) {
+      // Transposing helps a compressor only: without one it is all cost.
+      if (uint32_t w = transpose ? fixed_width(col, valid) : 0) {
         encoding = kFixed;
         put<uint32_t>(body, w);
         put_transposed(body, col, w, valid);
@@ -743,7 +744,7 @@ void encode_block(const Batch& b, Codec codec, std::string& out, BlockInfo& info
   thread_local std::string payload;
   payload.clear();
   info.columns.resize(b.columns.size());
-  for (size_t k = 0; k < b.columns.size(); ++k) encode_column(b.columns[k], rows, schema, payload, info.columns[k], b.names[k]);
+  for (size_t k = 0; k < b.columns.size(); ++k) encode_column(b.columns[k], rows, schema, payload, info.columns[k], b.names[k], codec != Codec::None);
 
   size_t start = out.size();
   out.resize(start + kBlockHeaderSize);
