@@ -64,6 +64,27 @@ class RecordBuilder {
     pending_.emplace_back(idx, v);
   }
 
+  // The fast path's set(): the value goes straight into its column. False on a key
+  // repeated in one object, which the caller leaves to set() (line by line): the
+  // value it replaces may already have widened the column.
+  bool set_now(std::string_view name, size_t pos, simdjson::dom::element v) {
+    int idx = column(name, pos);
+    if (idx == kSkip) return true;
+    if (row_of_[idx] == b_.rows) return false;
+    row_of_[idx] = b_.rows;
+    append_json_value(b_.columns[idx], v);
+    ++set_now_;
+    return true;
+  }
+  void end_row_now() {
+    const bool every_field = set_now_ == b_.columns.size();  // the usual record: nothing to fill
+    set_now_ = 0;
+    ++b_.rows;
+    if (every_field) return;
+    for (auto& c : b_.columns)
+      if (c.size() < b_.rows) c.append_null();
+  }
+
   // Field names are short: compared inline, 8 (or 4) bytes at a time with the last
   // load overlapping, never past either name's end; no call to memcmp.
   static bool same(const std::string& a, std::string_view b) {
@@ -137,6 +158,7 @@ class RecordBuilder {
   std::unordered_map<std::string, int> index_;
   std::vector<int64_t> row_of_;  // per column: the last row that set it
   std::vector<std::pair<int, simdjson::dom::element>> pending_;
+  size_t set_now_ = 0;  // fields set in the current row by set_now()
 };
 
 const char* describe(simdjson::error_code e, std::string& hint) {
@@ -232,8 +254,9 @@ bool parse_ndjson_fast(const RawBlock& block, Batch& b) {
     simdjson::dom::object obj;
     if (doc.get_object().get(obj)) return false;
     size_t pos = 0;
-    for (auto kv : obj) rb.set(kv.key, pos++, kv.value);
-    rb.end_row();
+    for (auto kv : obj)
+      if (!rb.set_now(kv.key, pos++, kv.value)) return false;
+    rb.end_row_now();
     b.lines.push_back(line);
     prev_end = start + text.size();
     first = false;
