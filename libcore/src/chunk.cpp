@@ -427,21 +427,31 @@ void compute_stats(const Column& col, ColumnStats& s) {
   s.nulls = col.size() - col.valid.count();
   s.has_minmax = false;
   if (col.type == Type::String || col.type == Type::Json || col.type == Type::Null) return;
+  // In locals, not in `s`: stores through `s` would be kept in memory every row.
+  const bool all = s.nulls == 0;
   bool first = true;
-  for (int64_t i = 0; i < col.size(); ++i) {
-    if (!col.valid.get(i)) continue;
-    if (col.type == Type::Float64) {
+  if (col.type == Type::Float64) {
+    double lo = 0, hi = 0;
+    for (int64_t i = 0; i < col.size(); ++i) {
+      if (!all && !col.valid.get(i)) continue;
       double x = col.floats[i];
       if (std::isnan(x)) continue;
-      if (first) s.min_f = s.max_f = x;
-      s.min_f = std::min(s.min_f, x);
-      s.max_f = std::max(s.max_f, x);
-    } else {  // bool, int64, timestamp
-      if (first) s.min_i = s.max_i = col.ints[i];
-      s.min_i = std::min(s.min_i, col.ints[i]);
-      s.max_i = std::max(s.max_i, col.ints[i]);
+      if (first) lo = hi = x;
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+      first = false;
     }
-    first = false;
+    if (!first) s.min_f = lo, s.max_f = hi;
+  } else {  // bool, int64, timestamp
+    int64_t lo = 0, hi = 0;
+    for (int64_t i = 0; i < col.size(); ++i) {
+      if (!all && !col.valid.get(i)) continue;
+      if (first) lo = hi = col.ints[i];
+      lo = std::min(lo, col.ints[i]);
+      hi = std::max(hi, col.ints[i]);
+      first = false;
+    }
+    if (!first) s.min_i = lo, s.max_i = hi;
   }
   s.has_minmax = !first;
 }
