@@ -257,6 +257,18 @@ void get_int_stream(Cursor& c, int64_t* v, size_t n) {
   }
 }
 
+// Moves past an integer stream of n values without unpacking it.
+void skip_int_stream(Cursor& c, size_t n) {
+  uint8_t mode = c.get<uint8_t>();
+  int width = c.get<uint8_t>();
+  if (mode > 1 || (width != 0 && width != 1 && width != 2 && width != 4 && width != 8))
+    throw damaged("unknown integer encoding");
+  c.get<int64_t>();
+  if (mode == 1) c.get<int64_t>();
+  size_t values = mode == 0 ? n : (n == 0 ? 0 : n - 1);
+  c.take(static_cast<uint64_t>(values) * width);
+}
+
 // Null slots take the previous valid value (the first valid one for leading nulls),
 // in place.
 void fill_nulls(const Column& col, std::vector<int64_t>& v) {
@@ -737,6 +749,62 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
   }
 }
 
+// Moves past a column's data as decode_column would read it, building nothing: the
+// lengths it needs are checked as there; the values are not.
+void skip_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint64_t rows) {
+  if (type == Type::Null) {
+    if (nulls != rows) throw damaged("a null column has values");
+    return;
+  }
+  if (nulls > 0) c.take((rows + 7) / 8);
+  size_t n = static_cast<size_t>(rows);
+  auto sum_lengths = [&](const std::vector<int64_t>& lens) {
+    uint64_t total = 0;
+    for (int64_t len : lens) {
+      if (len < 0) throw damaged("negative string length");
+      // Bounded as we go (total <= left), as decode_column does.
+      if (static_cast<uint64_t>(len) > c.left() - total) throw damaged("a column runs past the end of its block");
+      total += static_cast<uint64_t>(len);
+    }
+    c.take(total);
+  };
+  switch (type) {
+    case Type::Null: break;
+    case Type::Bool: c.take((rows + 7) / 8); break;
+    case Type::Int64:
+    case Type::Timestamp: skip_int_stream(c, n); break;
+    case Type::Float64:
+      if (encoding == kAlt) {
+        if (c.get<uint8_t>() > kMaxScale) throw damaged("decimal scale out of range");
+        skip_int_stream(c, n);
+      } else {
+        c.take(rows * 8);
+      }
+      break;
+    case Type::String:
+    case Type::Json:
+      if (encoding == kAlt) {
+        uint32_t count = c.get<uint32_t>();
+        if (count > c.left()) throw damaged("dictionary larger than its block");
+        std::vector<int64_t> lens(count);
+        get_int_stream(c, lens.data(), count);
+        sum_lengths(lens);
+        skip_int_stream(c, n);
+      } else if (encoding == kFixed) {
+        uint32_t w = c.get<uint32_t>();
+        const uint64_t valid = rows - nulls;
+        if (w == 0 || w > c.left() || valid > c.left() / w)
+          throw damaged("fixed-width strings run past the end of their block");
+        c.take(valid * w);
+      } else {
+        std::vector<int64_t> lens(n);
+        get_int_stream(c, lens.data(), n);
+        sum_lengths(lens);
+      }
+      break;
+  }
+}
+
 }  // namespace
 
 void encode_file_header(std::string& out) {
@@ -839,7 +907,7 @@ std::vector<std::pair<std::string, Type>> decode_block_schema(std::string_view f
   return out;
 }
 
-Batch decode_block(std::string_view frame) {
+Batch decode_block(std::string_view frame, const std::vector<std::string>* only) {
   if (frame.size() < kBlockHeaderSize) throw damaged("block shorter than its header");
   BlockHeader h = parse_block_header(frame.data());
   if (kBlockHeaderSize + h.schema_len + h.payload_len != frame.size()) throw damaged("block lengths do not add up");
@@ -854,10 +922,18 @@ Batch decode_block(std::string_view frame) {
   thread_local std::string raw;
   decompress(h.codec, frame.data() + kBlockHeaderSize + h.schema_len, h.payload_len, raw, h.raw_len);
   Cursor c(raw.data(), raw.size());
-  for (auto& e : schema) {
+  const int time_field = b.time_field;  // an index into the schema, kept whatever `only` says
+  b.time_field = -1;
+  for (size_t k = 0; k < schema.size(); ++k) {
+    auto& e = schema[k];
     if (e.nulls > h.rows) throw damaged("null count larger than the row count");
+    if (only && static_cast<int>(k) != time_field && std::find(only->begin(), only->end(), e.name) == only->end()) {
+      skip_column(c, e.type, e.encoding, e.nulls, h.rows);
+      continue;
+    }
     Column col;
     decode_column(c, e.type, e.encoding, e.nulls, h.rows, col);
+    if (static_cast<int>(k) == time_field) b.time_field = static_cast<int>(b.columns.size());
     b.add_column(std::move(e.name), std::move(col));
   }
   if (c.left() != 0) throw damaged("unused bytes after the last column");

@@ -347,6 +347,7 @@ bool BlockReader::next(RawBlock& out) {
     out.format = format_;
     out.input = &in_;
     out.first_in_file = first_;
+    out.only = first_ ? nullptr : opts_.only;  // as for text: the first block has every field
     first_ = false;
     if (!frames_->next(out.frame, true)) return false;
     out.block_no = frames_->block_no();
@@ -480,7 +481,7 @@ bool first_record_fields(const RawBlock& block, std::vector<std::string>& names)
 Batch parse_chunk(const RawBlock& block) {
   std::string source = block.input ? block.input->display : "";
   try {
-    Batch b = chunk::decode_block(block.frame);
+    Batch b = chunk::decode_block(block.frame, block.only.get());
     b.source = std::move(source);
     return b;
   } catch (const Error& e) {

@@ -522,6 +522,71 @@ TEST_CASE("strings: fixed width, stored transposed") {
             .find("unknown column encoding") != std::string::npos);
 }
 
+TEST_CASE("decoding only some columns: the others are walked over, the event-time column kept") {
+  // Every type and encoding, with and without nulls, 200 rows.
+  Batch b;
+  Column n = Column::nulls(0), bo, i, dec, raw, dict, fixed, plain, t, j;
+  for (int r = 0; r < 200; ++r) {
+    n.append_null();
+    bool null = r % 7 == 3;
+    if (null) {
+      bo.append_null(), i.append_null(), dec.append_null(), raw.append_null(), dict.append_null();
+      fixed.append_null(), plain.append_null(), t.append_null(), j.append_null();
+      continue;
+    }
+    bo.append_bool(r % 2 == 0);
+    i.append_int(r * 1000 - 7);
+    dec.append_double(r * 0.125);
+    raw.append_double(r * 0.1 + 1e-9);
+    dict.append_string("site-" + std::to_string(r % 4));
+    fixed.append_string("m-" + std::to_string(100000 + r));
+    plain.append_string(std::string(static_cast<size_t>(r % 5), 'x'));
+    t.append_timestamp(1772366400000000 + r);
+    j.append_json(r % 2 ? "{\"a\":1}" : "[1,22]");
+  }
+  b.rows = 200;
+  for (auto& [name, col] : std::vector<std::pair<std::string, Column*>>{{"n", &n}, {"bo", &bo}, {"i", &i}, {"dec", &dec},
+                                                                         {"raw", &raw}, {"dict", &dict}, {"fixed", &fixed},
+                                                                         {"plain", &plain}, {"t", &t}, {"j", &j}})
+    b.add_column(name, std::move(*col));
+  b.time_field = 8;
+  for (Codec codec : kCodecs) {
+    INFO("codec ", chunk::codec_name(codec));
+    std::string frame = encode(b, codec);
+    for (const std::string& keep : b.names) {
+      INFO("keeping ", keep);
+      std::vector<std::string> only{keep, "absent"};
+      Batch d = chunk::decode_block(frame, &only);
+      // The kept column and the event-time column, in schema order, equal to the originals.
+      Batch want;
+      want.rows = b.rows;
+      for (size_t k = 0; k < b.names.size(); ++k)
+        if (b.names[k] == keep || k == 8) {
+          if (k == 8) want.time_field = static_cast<int>(want.columns.size());
+          want.add_column(b.names[k], Column(b.columns[k]));
+        }
+      check_same(want, d);
+    }
+    std::vector<std::string> none;
+    Batch d = chunk::decode_block(frame, &none);
+    REQUIRE(d.names == std::vector<std::string>{"t"});
+    CHECK(d.time_field == 0);
+  }
+  // A skipped column is still checked for its lengths: a plain string column whose
+  // lengths run past the block, skipped, is damage all the same.
+  std::vector<std::string> other{"other"};
+  CHECK(error_of([&] {
+          chunk::decode_block(craft_frame(schema_of("s", Type::String, 0, 0), for8({5}) + "abc", 1), &other);
+        }).find("a column runs past the end of its block") != std::string::npos);
+  std::string w0;
+  put<uint32_t>(w0, 0);
+  CHECK(error_of([&] { chunk::decode_block(craft_frame(schema_of("s", Type::String, 2, 0), w0, 1), &other); })
+            .find("fixed-width strings run past the end of their block") != std::string::npos);
+  CHECK(error_of([&] {
+          chunk::decode_block(craft_frame(schema_of("x", Type::Int64, 0, 0), for8({1, 2}) + "!", 2), &other);
+        }).find("unused bytes after the last column") != std::string::npos);
+}
+
 TEST_CASE("block statistics") {
   Batch b;
   b.rows = 5;

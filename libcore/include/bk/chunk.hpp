@@ -70,8 +70,10 @@ struct Footer {
 void encode_block(const Batch& b, Codec codec, std::string& out, BlockInfo& stats);
 
 // Decodes one whole block frame (checksum verified first). Throws bk::Error with
-// the message only; the caller names the file and block.
-Batch decode_block(std::string_view frame);
+// the message only; the caller names the file and block. With `only`, the columns
+// not named there (except the event-time column) are walked over, their structure
+// checked, and left out of the batch.
+Batch decode_block(std::string_view frame, const std::vector<std::string>* only = nullptr);
 
 // The fixed fields of a block frame header.
 struct BlockHeader {

@@ -37,9 +37,10 @@ struct ReadOptions {
   bool keep_going = false;
   // The fields the tool reads, when it knows them (null: all). Blocks after the first
   // of each input may leave the other fields out (NDJSON parses and checks them, but
-  // builds no column); the first block has them all, so expressions are checked, and
-  // typos named, against every field an input has.
-  std::shared_ptr<const std::vector<std::string>> only;
+  // builds no column; a chunk block walks over their data, checking its lengths, and
+  // keeps its event-time column); the first block has them all, so expressions are
+  // checked, and typos named, against every field an input has.
+  std::shared_ptr<const std::vector<std::string>> only = nullptr;
   // --hive: the key=value directories of each input's path become fields (hive.hpp).
   bool hive = false;
 };
