@@ -16,6 +16,10 @@ cat >broker.conf <<CONF
 listener $port 127.0.0.1
 allow_anonymous true
 persistence false
+# No cap on the messages the broker queues for a slow subscriber: by default it keeps
+# 1000 and drops the rest, so a publisher that outruns the subscriber (under ASan, on a
+# busy machine) lost messages and the subscriber waited for them for ever.
+max_queued_messages 0
 log_dest stderr
 log_type all
 CONF
@@ -25,7 +29,8 @@ trap 'kill $bpid 2>/dev/null; rm -rf "$TMP"' EXIT
 for ((i = 0; i < 50; i++)); do grep -q "Opening ipv4 listen socket on port $port" broker.log 2>/dev/null && break; sleep 0.1; done
 
 # The subscriber exits after N messages: its end of output ends bk-ingest's input.
-mosquitto_sub -h 127.0.0.1 -p "$port" -t 'meters/#' -q 1 -C "$n" |
+# -W: a message lost all the same ends the wait after 120 s, and the checks below fail.
+mosquitto_sub -h 127.0.0.1 -p "$port" -t 'meters/#' -q 1 -C "$n" -W 120 |
   "$INGEST" -d ds --time ts --roll 1s --stats stats.json &
 pipeline=$!
 for ((i = 0; i < 100; i++)); do grep -q "SUBSCRIBE" broker.log 2>/dev/null && break; sleep 0.1; done
