@@ -304,43 +304,6 @@ Column take_rows(const Column& src, const uint32_t* idx, size_t n) {
   return out;
 }
 
-void append_rows(Column& dst, const Column& src) {
-  if (dst.size() == 0 && dst.type == Type::Null) {
-    dst = src;
-    return;
-  }
-  if (dst.type != src.type || src.type == Type::Null) {
-    for (int64_t i = 0; i < src.size(); ++i) dst.append_from(src, i);
-    return;
-  }
-  for (int64_t i = 0; i < src.size(); ++i) dst.valid.push_back(src.valid.get(i));
-  switch (src.type) {
-    case Type::Null: break;
-    case Type::Bool:
-    case Type::Int64:
-    case Type::Timestamp: dst.ints.insert(dst.ints.end(), src.ints.begin(), src.ints.end()); break;
-    case Type::Float64: {
-      // Decimal mantissas stay only when both sides have them, at one scale.
-      bool keep = dst.decimals >= 0 && dst.decimals == src.decimals && dst.ints.size() == dst.floats.size() &&
-                  src.ints.size() == src.floats.size();
-      if (keep)
-        dst.ints.insert(dst.ints.end(), src.ints.begin(), src.ints.end());
-      else
-        dst.ints.clear();
-      if (dst.decimals != src.decimals) dst.decimals = -1;
-      dst.floats.insert(dst.floats.end(), src.floats.begin(), src.floats.end());
-      break;
-    }
-    case Type::String:
-    case Type::Json: {
-      uint64_t base = dst.bytes.size();
-      dst.bytes.append(src.bytes, src.offsets.front(), src.offsets.back() - src.offsets.front());
-      for (size_t k = 1; k < src.offsets.size(); ++k) dst.offsets.push_back(base + src.offsets[k] - src.offsets.front());
-      break;
-    }
-  }
-}
-
 Column Column::nulls(int64_t n) {
   Column c;
   c.valid.resize(n, false);
@@ -423,10 +386,10 @@ void append_same_type(Column& dst, const Column& src) {
     }
     case Type::String:
     case Type::Json: {
-      const uint64_t base = dst.bytes.size();
-      dst.bytes.append(src.bytes);
+      const uint64_t base = dst.bytes.size(), from = src.offsets.front();
+      dst.bytes.append(src.bytes, from, src.offsets.back() - from);
       dst.offsets.reserve(dst.offsets.size() + src.size());
-      for (int64_t i = 1; i <= src.size(); ++i) dst.offsets.push_back(base + src.offsets[i]);
+      for (int64_t i = 1; i <= src.size(); ++i) dst.offsets.push_back(base + src.offsets[i] - from);
       break;
     }
   }
@@ -522,6 +485,8 @@ void split_column(const Column& c, const uint32_t* part, const std::vector<int64
 }
 
 }  // namespace
+
+void append_rows(Column& dst, const Column& src) { append_column(dst, &src, src.size()); }
 
 Batch batch_like(const Batch& b) {
   Batch out;

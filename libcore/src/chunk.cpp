@@ -640,6 +640,47 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
   put<uint64_t>(schema, static_cast<uint64_t>(stats.nulls));
 }
 
+// What decode_column and skip_column both read of a string or json column, checked alike.
+
+// A dictionary's count and entries (views into the payload).
+std::vector<std::string_view> get_dictionary(Cursor& c) {
+  uint32_t count = c.get<uint32_t>();
+  if (count > c.left()) throw damaged("dictionary larger than its block");
+  std::vector<int64_t> lens(count);
+  get_int_stream(c, lens.data(), count);
+  std::vector<std::string_view> dict(count);
+  for (uint32_t k = 0; k < count; ++k) {
+    if (lens[k] < 0) throw damaged("negative string length");
+    dict[k] = std::string_view(c.take(static_cast<uint64_t>(lens[k])), static_cast<size_t>(lens[k]));
+  }
+  return dict;
+}
+
+// The width of a fixed-width column of `valid` values, checked against the bytes left.
+uint32_t get_fixed_width(Cursor& c, uint64_t valid) {
+  uint32_t w = c.get<uint32_t>();
+  if (w == 0 || w > c.left() || valid > c.left() / w)
+    throw damaged("fixed-width strings run past the end of their block");
+  return w;
+}
+
+// A plain column's lengths, checked (none negative, 0 for a null row, bounded by the
+// bytes left as they are summed: a sum checked only at the end can wrap around to a
+// small number); each row's end offset into `offsets` (n + 1 entries) when given.
+// Returns the bytes the values take.
+uint64_t get_plain_lengths(Cursor& c, const Bitmap& valid, size_t n, uint64_t* offsets) {
+  std::vector<int64_t> lens(n);
+  get_int_stream(c, lens.data(), n);
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (lens[i] < 0 || (!valid.get(i) && lens[i] != 0)) throw damaged("bad string length");
+    if (static_cast<uint64_t>(lens[i]) > c.left() - total) throw damaged("a column runs past the end of its block");
+    total += static_cast<uint64_t>(lens[i]);
+    if (offsets) offsets[i + 1] = total;
+  }
+  return total;
+}
+
 void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint64_t rows, Column& col) {
   col.type = type;
   if (type == Type::Null) {
@@ -687,15 +728,8 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
       col.offsets.resize(n + 1);
       col.offsets[0] = 0;
       if (encoding == kAlt) {
-        uint32_t count = c.get<uint32_t>();
-        if (count > c.left()) throw damaged("dictionary larger than its block");
-        std::vector<int64_t> lens(count);
-        get_int_stream(c, lens.data(), count);
-        std::vector<std::string_view> dict(count);
-        for (uint32_t k = 0; k < count; ++k) {
-          if (lens[k] < 0) throw damaged("negative string length");
-          dict[k] = std::string_view(c.take(static_cast<uint64_t>(lens[k])), static_cast<size_t>(lens[k]));
-        }
+        const std::vector<std::string_view> dict = get_dictionary(c);
+        const uint64_t count = dict.size();
         std::vector<int64_t> idx(n);
         get_int_stream(c, idx.data(), n);
         uint64_t total = 0;
@@ -718,9 +752,8 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
           }
         }
       } else if (encoding == kFixed) {
-        uint32_t w = c.get<uint32_t>();
         const uint64_t valid = rows - nulls;
-        if (w == 0 || w > c.left() || valid > c.left() / w) throw damaged("fixed-width strings run past the end of their block");
+        const uint32_t w = get_fixed_width(c, valid);
         uint64_t total = 0;
         for (size_t i = 0; i < n; ++i) {
           if (col.valid.get(i)) total += w;
@@ -730,17 +763,7 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
         col.bytes.resize(total);
         get_transposed(p, w, static_cast<int64_t>(valid), col.bytes.data());
       } else {
-        std::vector<int64_t> lens(n);
-        get_int_stream(c, lens.data(), n);
-        uint64_t total = 0;
-        for (size_t i = 0; i < n; ++i) {
-          if (lens[i] < 0 || (!col.valid.get(i) && lens[i] != 0)) throw damaged("bad string length");
-          // Bounded as we go: a sum checked only at the end can wrap around to a small number.
-          if (static_cast<uint64_t>(lens[i]) > c.left() - total)
-            throw damaged("a column runs past the end of its block");
-          total += static_cast<uint64_t>(lens[i]);
-          col.offsets[i + 1] = total;
-        }
+        const uint64_t total = get_plain_lengths(c, col.valid, n, col.offsets.data());
         const char* p = c.take(total);
         col.bytes.assign(p, total);
       }
@@ -750,24 +773,17 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
 }
 
 // Moves past a column's data as decode_column would read it, building nothing: the
-// lengths it needs are checked as there; the values are not.
+// validity and the lengths are read and checked as there; the values are not.
 void skip_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint64_t rows) {
   if (type == Type::Null) {
     if (nulls != rows) throw damaged("a null column has values");
     return;
   }
-  if (nulls > 0) c.take((rows + 7) / 8);
-  size_t n = static_cast<size_t>(rows);
-  auto sum_lengths = [&](const std::vector<int64_t>& lens) {
-    uint64_t total = 0;
-    for (int64_t len : lens) {
-      if (len < 0) throw damaged("negative string length");
-      // Bounded as we go (total <= left), as decode_column does.
-      if (static_cast<uint64_t>(len) > c.left() - total) throw damaged("a column runs past the end of its block");
-      total += static_cast<uint64_t>(len);
-    }
-    c.take(total);
-  };
+  Bitmap valid;
+  if (nulls > 0) get_bitmap(c, valid, rows);
+  else valid.resize(static_cast<int64_t>(rows), true);
+  if (static_cast<uint64_t>(valid.size() - valid.count()) != nulls) throw damaged("null count does not match");
+  const size_t n = static_cast<size_t>(rows);
   switch (type) {
     case Type::Null: break;
     case Type::Bool: c.take((rows + 7) / 8); break;
@@ -784,22 +800,13 @@ void skip_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint64_
     case Type::String:
     case Type::Json:
       if (encoding == kAlt) {
-        uint32_t count = c.get<uint32_t>();
-        if (count > c.left()) throw damaged("dictionary larger than its block");
-        std::vector<int64_t> lens(count);
-        get_int_stream(c, lens.data(), count);
-        sum_lengths(lens);
+        get_dictionary(c);
         skip_int_stream(c, n);
       } else if (encoding == kFixed) {
-        uint32_t w = c.get<uint32_t>();
-        const uint64_t valid = rows - nulls;
-        if (w == 0 || w > c.left() || valid > c.left() / w)
-          throw damaged("fixed-width strings run past the end of their block");
-        c.take(valid * w);
+        const uint64_t n_valid = rows - nulls;
+        c.take(n_valid * get_fixed_width(c, n_valid));
       } else {
-        std::vector<int64_t> lens(n);
-        get_int_stream(c, lens.data(), n);
-        sum_lengths(lens);
+        c.take(get_plain_lengths(c, valid, n, nullptr));
       }
       break;
   }

@@ -77,12 +77,8 @@ class RecordBuilder {
     return true;
   }
   void end_row_now() {
-    const bool every_field = set_now_ == b_.columns.size();  // the usual record: nothing to fill
+    close_row(set_now_);
     set_now_ = 0;
-    ++b_.rows;
-    if (every_field) return;
-    for (auto& c : b_.columns)
-      if (c.size() < b_.rows) c.append_null();
   }
 
   // Room for about `rows` rows in every column, the first row's values as the
@@ -130,12 +126,9 @@ class RecordBuilder {
 
   void end_row() {
     for (auto& [idx, v] : pending_) append_json_value(b_.columns[idx], v);
-    const bool every_field = pending_.size() == b_.columns.size();  // the usual record: nothing to fill
+    const size_t set = pending_.size();
     pending_.clear();
-    ++b_.rows;
-    if (every_field) return;
-    for (auto& c : b_.columns)
-      if (c.size() < b_.rows) c.append_null();
+    close_row(set);
   }
 
  private:
@@ -170,6 +163,14 @@ class RecordBuilder {
     if (pos >= hint_.size()) hint_.resize(pos + 1, -1);
     hint_[pos] = idx;
     return idx;
+  }
+
+  // Ends a row in which `set` columns got a value: the others get a null.
+  void close_row(size_t set) {
+    ++b_.rows;
+    if (set == b_.columns.size()) return;  // the usual record: nothing to fill
+    for (auto& c : b_.columns)
+      if (c.size() < b_.rows) c.append_null();
   }
 
   static constexpr int kSkip = -2;
