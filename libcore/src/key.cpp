@@ -14,6 +14,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "bk/error.hpp"
+
 namespace bk {
 
 namespace {
@@ -30,10 +32,9 @@ enum : unsigned char {
   kTagNull = 0xFF
 };
 
-void put_be64(std::string& out, uint64_t v) {
-  char b[8];
-  for (int k = 0; k < 8; ++k) b[k] = static_cast<char>(v >> (56 - 8 * k));
-  out.append(b, 8);
+char* put_be64(char* p, uint64_t v) {
+  for (int k = 0; k < 8; ++k) p[k] = static_cast<char>(v >> (56 - 8 * k));
+  return p + 8;
 }
 bool get_be64(std::string_view& in, uint64_t& v) {
   if (in.size() < 8) return false;
@@ -56,16 +57,26 @@ double unorder_double(uint64_t u) {
   return d;
 }
 
-void put_escaped(std::string& out, std::string_view s) {
-  if (std::memchr(s.data(), 0, s.size()) == nullptr) {
-    out.append(s);
+// A string's bytes, each NUL written as NUL 0x01, then NUL NUL. `nul_free`: the caller
+// knows s holds no NUL.
+char* put_escaped(char* p, std::string_view s, bool nul_free) {
+  if (nul_free || std::memchr(s.data(), 0, s.size()) == nullptr) {
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
   } else {
     for (char c : s) {
-      out += c;
-      if (c == '\0') out += '\x01';
+      *p++ = c;
+      if (c == '\0') *p++ = '\x01';
     }
   }
-  out.append(2, '\0');
+  p[0] = p[1] = '\0';
+  return p + 2;
+}
+size_t escaped_size(std::string_view s, bool nul_free) {
+  size_t n = s.size() + 2;
+  if (!nul_free)
+    for (char c : s) n += c == '\0';
+  return n;
 }
 // The string at the front of `in` (escapes undone into `s` only when there are any:
 // `view` points into `in` otherwise).
@@ -91,56 +102,83 @@ bool get_escaped(std::string_view& in, std::string& s, std::string_view& view) {
   }
 }
 
-void put_number(std::string& out, double v) {
+constexpr double kTwo63 = 9223372036854775808.0;
+
+char* put_number(char* p, double v) {
   if (std::isnan(v)) {
-    out += static_cast<char>(kTagNaN);
-    return;
+    *p++ = static_cast<char>(kTagNaN);
+    return p;
   }
-  constexpr double kTwo63 = 9223372036854775808.0;
   if (v < -kTwo63 || v >= kTwo63) {
-    out += static_cast<char>(v < 0 ? kTagNegHuge : kTagPosHuge);
-    put_be64(out, order_double(v));
-    return;
+    *p++ = static_cast<char>(v < 0 ? kTagNegHuge : kTagPosHuge);
+    return put_be64(p, order_double(v));
   }
   double whole = std::floor(v);
   double frac = v - whole;  // exact, in [0, 1)
-  out += static_cast<char>(kTagNumber);
-  put_be64(out, order_int(static_cast<int64_t>(whole)));
-  put_be64(out, order_double(frac));
+  *p++ = static_cast<char>(kTagNumber);
+  p = put_be64(p, order_int(static_cast<int64_t>(whole)));
+  return put_be64(p, order_double(frac));
+}
+
+// The encoded size of row i of c, and the encoding written at p (returning its end):
+// one definition of the encoding for encode_key_part and encode_keys.
+size_t part_size(const Column& c, int64_t i, bool nul_free) {
+  if (!c.valid.get(i)) return 1;
+  switch (c.type) {
+    case Type::Null: return 1;
+    case Type::Bool: return 2;
+    case Type::Int64: return 17;
+    case Type::Float64: {
+      double v = c.floats[i];
+      return std::isnan(v) ? 1 : (v < -kTwo63 || v >= kTwo63) ? 9 : 17;
+    }
+    case Type::Timestamp: return 9;
+    case Type::String:
+    case Type::Json: return 1 + escaped_size(c.str(i), nul_free);
+  }
+  return 1;
+}
+
+char* put_part(char* p, const Column& c, int64_t i, bool nul_free) {
+  if (!c.valid.get(i)) {
+    *p++ = static_cast<char>(kTagNull);
+    return p;
+  }
+  switch (c.type) {
+    case Type::Null: *p++ = static_cast<char>(kTagNull); return p;
+    case Type::Bool:
+      *p++ = static_cast<char>(kTagBool);
+      *p++ = static_cast<char>(c.ints[i] != 0);
+      return p;
+    case Type::Int64:
+      *p++ = static_cast<char>(kTagNumber);
+      p = put_be64(p, order_int(c.ints[i]));
+      return put_be64(p, order_double(0.0));
+    case Type::Float64: return put_number(p, c.floats[i]);
+    case Type::Timestamp:
+      *p++ = static_cast<char>(kTagTime);
+      return put_be64(p, order_int(c.ints[i]));
+    case Type::String:
+    case Type::Json:
+      *p++ = static_cast<char>(c.type == Type::String ? kTagString : kTagJson);
+      return put_escaped(p, c.str(i), nul_free);
+  }
+  return p;
+}
+
+// Whether the string values of rows [begin, end) of c hold no NUL byte (one scan).
+bool strings_nul_free(const Column& c, int64_t begin, int64_t end) {
+  if ((c.type != Type::String && c.type != Type::Json) || begin >= end) return true;
+  uint64_t a = c.offsets[begin], b = c.offsets[end];
+  return std::memchr(c.bytes.data() + a, 0, b - a) == nullptr;
 }
 
 }  // namespace
 
 void encode_key_part(std::string& out, const Column& c, int64_t i) {
-  if (!c.valid.get(i)) {
-    out += static_cast<char>(kTagNull);
-    return;
-  }
-  switch (c.type) {
-    case Type::Null: out += static_cast<char>(kTagNull); break;
-    case Type::Bool:
-      out += static_cast<char>(kTagBool);
-      out += static_cast<char>(c.ints[i] != 0);
-      break;
-    case Type::Int64:
-      out += static_cast<char>(kTagNumber);
-      put_be64(out, order_int(c.ints[i]));
-      put_be64(out, order_double(0.0));
-      break;
-    case Type::Float64: put_number(out, c.floats[i]); break;
-    case Type::Timestamp:
-      out += static_cast<char>(kTagTime);
-      put_be64(out, order_int(c.ints[i]));
-      break;
-    case Type::String:
-      out += static_cast<char>(kTagString);
-      put_escaped(out, c.str(i));
-      break;
-    case Type::Json:
-      out += static_cast<char>(kTagJson);
-      put_escaped(out, c.str(i));
-      break;
-  }
+  size_t at = out.size();
+  out.resize(at + part_size(c, i, false));
+  put_part(out.data() + at, c, i, false);
 }
 
 bool decode_key_part(std::string_view& in, Type t, Column& out) {
@@ -197,13 +235,11 @@ void KeyRows::hash_all() {
   for (size_t j = 0; j < ends.size(); ++j) hashes[j] = hash_key(key(j));
 }
 
+// A column at a time: each key's size first, then each column's parts written at
+// their places (no growing buffer, one NUL scan per string column).
 void encode_keys(const std::vector<const Column*>& cols, int64_t begin, int64_t end, bool skip_nulls, KeyRows& out) {
   out.rows.clear();
-  out.ends.clear();
-  out.buf.clear();
   out.rows.reserve(end - begin);
-  out.ends.reserve(end - begin);
-  out.buf.reserve(static_cast<size_t>(end - begin) * 24);
   for (int64_t i = begin; i < end; ++i) {
     if (skip_nulls) {
       bool null = false;
@@ -211,9 +247,28 @@ void encode_keys(const std::vector<const Column*>& cols, int64_t begin, int64_t 
       if (null) continue;
     }
     out.rows.push_back(static_cast<uint32_t>(i));
-    for (const Column* c : cols) encode_key_part(out.buf, *c, i);
-    out.ends.push_back(static_cast<uint32_t>(out.buf.size()));
   }
+  const size_t n = out.rows.size();
+  std::vector<char> nul_free(cols.size());
+  for (size_t k = 0; k < cols.size(); ++k) nul_free[k] = strings_nul_free(*cols[k], begin, end);
+  out.ends.assign(n, 0);
+  for (size_t k = 0; k < cols.size(); ++k) {
+    const Column& c = *cols[k];
+    bool strings = c.type == Type::String || c.type == Type::Json;
+    if (strings && nul_free[k] && c.valid.count() == c.size()) {
+      for (size_t j = 0; j < n; ++j) out.ends[j] += static_cast<uint32_t>(3 + c.offsets[out.rows[j] + 1] - c.offsets[out.rows[j]]);
+    } else {
+      for (size_t j = 0; j < n; ++j) out.ends[j] += static_cast<uint32_t>(part_size(c, out.rows[j], nul_free[k]));
+    }
+  }
+  uint64_t total = 0;
+  for (size_t j = 0; j < n; ++j) total += out.ends[j], out.ends[j] = static_cast<uint32_t>(total);
+  if (total > UINT32_MAX) throw Error("the keys of one block take over 4 GiB", "read smaller blocks");
+  out.buf.resize(total);
+  std::vector<char*> at(n);
+  for (size_t j = 0; j < n; ++j) at[j] = out.buf.data() + (j ? out.ends[j - 1] : 0);
+  for (size_t k = 0; k < cols.size(); ++k)
+    for (size_t j = 0; j < n; ++j) at[j] = put_part(at[j], *cols[k], out.rows[j], nul_free[k]);
   out.hash_all();
 }
 
