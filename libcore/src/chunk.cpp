@@ -32,6 +32,7 @@
 #include <unordered_map>
 
 #include "bk/error.hpp"
+#include "bk/text.hpp"
 
 static_assert(std::endian::native == std::endian::little, "the chunk format code assumes a little-endian host");
 
@@ -287,14 +288,6 @@ void fill_nulls(const Column& col, std::vector<int64_t>& v) {
 const double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 constexpr int kMaxScale = 15;
 constexpr double kTwo53 = 9007199254740992.0;
-
-// The integer nearest y (ties to even, as nearbyint in the default rounding mode),
-// without a call: adding and taking away 1.5 * 2^52 leaves y rounded when |y| < 2^51.
-inline double nearest_integer(double y) {
-  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
-  if (!(std::fabs(y) < 2251799813685248.0)) return std::nearbyint(y);  // 2^51
-  return y >= 0 ? (y + kMagic) - kMagic : (y - kMagic) + kMagic;
-}
 
 bool decimal_at(double x, int k, int64_t& m) {
   double y = x * kPow10[k];

@@ -41,6 +41,8 @@
 #include <cmath>
 #include <limits>
 
+#include "bk/text.hpp"
+
 namespace bk {
 
 namespace {
@@ -1055,14 +1057,14 @@ bool short_decimal(double x, int& k, int64_t& m) {
   constexpr double kMaxM = 9007199254740992.0;  // 2^53
   if (!std::isfinite(x)) return false;
   if (std::fabs(x) < kUnique) {
-    double y = std::nearbyint(x * kDecimalPow10[k]);
+    double y = nearest_integer(x * kDecimalPow10[k]);
     if (y / kDecimalPow10[k] == x) {
       m = static_cast<int64_t>(y);
       return true;
     }
   }
   for (int d = 0; d <= DecimalSum::kMaxScale; ++d) {
-    double y = std::nearbyint(x * kDecimalPow10[d]);
+    double y = nearest_integer(x * kDecimalPow10[d]);
     if (std::fabs(y) >= kMaxM) return large_decimal(x, k, m);
     if (y / kDecimalPow10[d] == x) {
       k = d;

@@ -78,13 +78,27 @@ size_t escaped_size(std::string_view s, bool nul_free) {
     for (char c : s) n += c == '\0';
   return n;
 }
+
+// The first NUL of in at or after i (in.size() when none): inline, as the strings of
+// keys are short and a call to memchr costs more than the scan.
+size_t find_nul(std::string_view in, size_t i) {
+  for (; i + 8 <= in.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, in.data() + i, 8);
+    uint64_t zero = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+    if (zero) return i + static_cast<size_t>(__builtin_ctzll(zero) >> 3);
+  }
+  for (; i < in.size(); ++i)
+    if (in[i] == '\0') return i;
+  return in.size();
+}
+
 // The string at the front of `in` (escapes undone into `s` only when there are any:
 // `view` points into `in` otherwise).
 bool get_escaped(std::string_view& in, std::string& s, std::string_view& view) {
   for (size_t i = 0;;) {
-    const void* z = std::memchr(in.data() + i, 0, in.size() - i);
-    if (!z) return false;
-    size_t at = static_cast<const char*>(z) - in.data();
+    size_t at = find_nul(in, i);
+    if (at == in.size()) return false;
     if (at + 1 >= in.size()) return false;
     if (in[at + 1] == '\0') {
       if (s.empty() && i == 0) {

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -139,6 +140,32 @@ TEST_CASE("append_double: every printed value is a float that reads back exactly
     ++checked;
   }
   CHECK(checked > 19000);
+}
+
+// put_double writes short decimals without the shortest-digits search: the text must
+// be what the search (std::to_chars) gives, for the decimals and their neighbours alike.
+TEST_CASE("append_double: short decimals and their neighbours print as the shortest-digits search does") {
+  auto reference = [](double v) {
+    char buf[64];
+    char* end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    std::string s(buf, end);
+    if (s.find_first_of(".ein") == std::string::npos) s += ".0";
+    return s;
+  };
+  std::mt19937_64 rng(20261121);
+  int checked = 0;
+  for (int n = 0; n < 60000; ++n) {
+    int k = static_cast<int>(rng() % 10);  // decimals 0..9 (the fast path takes up to 6)
+    int64_t range = n % 3 == 0 ? 1000 : n % 3 == 1 ? 10000000 : 1000000000000000;
+    int64_t m = static_cast<int64_t>(rng() % static_cast<uint64_t>(2 * range + 1)) - range;
+    double v = static_cast<double>(m) / std::pow(10.0, k);
+    for (double x : {v, std::nextafter(v, 1e300), std::nextafter(v, -1e300), v / 7, v * 1e6, v / 1e6}) {
+      INFO("value " << reference(x) << " from " << m << " / 10^" << k);
+      REQUIRE(dbl(x) == reference(x));
+      ++checked;
+    }
+  }
+  CHECK(checked == 360000);
 }
 
 TEST_CASE("append_double: integral values up to 2^53 print with .0") {

@@ -135,20 +135,31 @@ inline char* put_json_string(char* p, std::string_view s) {
   return p;
 }
 
+// The integer nearest y (ties to even, as nearbyint in the default rounding mode),
+// without a call: adding and taking away 1.5 * 2^52 leaves y rounded when |y| < 2^51.
+inline double nearest_integer(double y) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+  if (!(std::fabs(y) < 2251799813685248.0)) return std::nearbyint(y);  // 2^51
+  return y >= 0 ? (y + kMagic) - kMagic : (y - kMagic) + kMagic;
+}
+
 // Shortest round-trip text of a double, ".0" added when integral (nan, inf, -inf
 // for the others); needs 48 bytes.
 // Most data is short decimals (7.416): when v is exactly m / 10^k for a k up to 6,
-// put_decimal writes it without the shortest-digits search (the same text).
+// put_decimal writes it without the shortest-digits search (the same text). A value
+// that is such a decimal for some k is one for k = 6 too (|v * 10^6| < 10^15 rounds
+// to m * 10^(6-k) exactly, and that over 10^6 rounds back to v): one test there spares
+// the others (a mean, say) the search.
 inline char* put_double(char* p, double v) {
   static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6};
   if (std::isnan(v)) {
     std::memcpy(p, "nan", 3);
     return p + 3;
   }
-  if (std::fabs(v) < 1e9 && v != 0) {
+  if (std::fabs(v) < 1e9 && v != 0 && nearest_integer(v * 1e6) / 1e6 == v) {
     for (int k = 0; k <= 6; ++k) {
       double y = v * kPow10[k];
-      double r = std::nearbyint(y);
+      double r = nearest_integer(y);
       if (r == y || r / kPow10[k] == v) {
         if (r / kPow10[k] == v) return put_decimal(p, v, k);
         break;
