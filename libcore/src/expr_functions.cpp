@@ -222,6 +222,17 @@ int64_t utf8_length(std::string_view s) {
 
 // Byte offset of code point `cp` (clamped to the end).
 size_t utf8_offset(std::string_view s, int64_t cp) {
+  // ASCII up to and with the byte after: one byte a code point.
+  if (cp >= 0 && static_cast<uint64_t>(cp) < s.size()) {
+    size_t n = static_cast<size_t>(cp) + 1, i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x;
+      std::memcpy(&x, s.data() + i, 8);
+      if (x & 0x8080808080808080ull) break;
+    }
+    while (i < n && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    if (i == n) return static_cast<size_t>(cp);
+  }
   size_t i = 0;
   while (i < s.size() && cp > 0) {
     ++i;

@@ -689,6 +689,13 @@ TEST_CASE("substr: SQL's 1-based start, counted in characters") {
   CHECK(value("substr('hello', 2, -1)") == "string: null");  // a negative length is null
   CHECK(value("substr('Zürich', 2, 3)") == R"(string: "üri")");
   CHECK(value("substr('日本語', 3)") == R"(string: "語")");
+  // Past 8 ASCII bytes (read 8 at a time) to a multibyte character, and at its edge.
+  CHECK(value("substr('abcdefghüxyz', 1, 8)") == R"(string: "abcdefgh")");
+  CHECK(value("substr('abcdefghüxyz', 1, 9)") == R"(string: "abcdefghü")");
+  CHECK(value("substr('abcdefghüxyz', 9, 2)") == R"(string: "üx")");
+  CHECK(value("substr('abcdefghijklmnoüxyz', 2, 15)") == R"(string: "bcdefghijklmnoü")");
+  CHECK(value("substr('abcdefghijklmnopü', 17)") == R"(string: "ü")");
+  CHECK(value("substr('abcdefghijklmnop', 1, 16)") == R"(string: "abcdefghijklmnop")");
   CHECK(vals("substr(s, 2)") == R"(string: "k" | "ürich" | null | "")");
   CHECK(value("substr(null, 1)") == "null: null");
   CHECK(error("substr('x', 1.5)") ==
