@@ -66,12 +66,14 @@ template <typename T>
 class Paged {
  public:
   static constexpr uint32_t kShift = 10, kPage = 1u << kShift;
+  // Pages start on a cache line: a 64-byte state (a NumberSum) is then one line.
+  static constexpr std::align_val_t kAlign{alignof(T) > 64 ? alignof(T) : 64};
   Paged() = default;
   Paged(const Paged&) = delete;
   Paged& operator=(const Paged&) = delete;
   ~Paged() {
     for (uint32_t g = 0; g < size_; ++g) (*this)[g].~T();
-    for (T* page : pages_) ::operator delete(page, std::align_val_t(alignof(T)));
+    for (T* page : pages_) ::operator delete(page, kAlign);
   }
   uint32_t size() const { return size_; }
   T& operator[](uint32_t g) { return pages_[g >> kShift][g & (kPage - 1)]; }
@@ -79,7 +81,7 @@ class Paged {
   void resize(uint32_t n) {  // grows only (groups are never removed)
     while (size_ < n) {
       if ((size_ & (kPage - 1)) == 0)
-        pages_.push_back(static_cast<T*>(::operator new(sizeof(T) * kPage, std::align_val_t(alignof(T)))));
+        pages_.push_back(static_cast<T*>(::operator new(sizeof(T) * kPage, kAlign)));
       new (&(*this)[size_]) T();
       ++size_;
     }
@@ -243,13 +245,12 @@ class CountStates : public States {
 
 // ---- sum and mean ------------------------------------------------------------------
 
+static_assert(sizeof(NumberSum) == 64, "a sum state is one cache line");
+
 class SumStates : public States {
  public:
   Paged<NumberSum> s;
-  void prefetch(uint32_t g) const override {
-    __builtin_prefetch(&s[g]);
-    __builtin_prefetch(reinterpret_cast<const char*>(&s[g]) + sizeof(NumberSum) - 1);
-  }
+  void prefetch(uint32_t g) const override { __builtin_prefetch(&s[g]); }  // one line
   void resize(uint32_t g) override { s.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     const Column& c = *arg;
@@ -267,11 +268,7 @@ class SumStates : public States {
       bool have_m = k >= 0 && k <= DecimalSum::kMaxScale && c.ints.size() == c.floats.size();
       int guess = 0;
       for (int64_t j = 0; j < rows; ++j) {
-        if (j + kAhead < rows) {  // a NumberSum (80 bytes) spans two cache lines
-          const char* ahead = reinterpret_cast<const char*>(&s[gid[j + kAhead]]);
-          __builtin_prefetch(ahead);
-          __builtin_prefetch(ahead + sizeof(NumberSum) - 1);
-        }
+        if (j + kAhead < rows) __builtin_prefetch(&s[gid[j + kAhead]]);  // one cache line
         const int64_t i = row[j];
         if (!c.valid.get(i)) continue;
         if (have_m)

@@ -634,17 +634,14 @@ constexpr int64_t kDecimalUnit = 1000000000;  // 10^kMaxScale
 }
 
 void DecimalSum::merge(const DecimalSum& o) {
-  if (overflow_) return;
-  if (o.overflow_ || __builtin_add_overflow(sum_, o.sum_, &sum_)) {
-    overflow_ = true;
-    sum_ = 0;
-  }
+  if (overflow()) return;
+  if (o.overflow() || __builtin_add_overflow(sum_, o.sum_, &sum_)) sum_ = kOverflowed;
 }
 
 double DecimalSum::value() const { return mean(1); }
 
 double DecimalSum::mean(uint64_t n) const {
-  if (overflow_ || n == 0) return kNaN;
+  if (overflow() || n == 0) return kNaN;
   const uint128_t m = magnitude(sum_);
   // Both operands exact as doubles: one IEEE division is the correctly rounded ratio.
   constexpr uint64_t kExact = uint64_t(1) << 53;
@@ -657,18 +654,20 @@ double DecimalSum::mean(uint64_t n) const {
 }
 
 bool DecimalSum::as_int64(int64_t& out) const {
-  if (overflow_ || sum_ % kDecimalUnit != 0) return false;
+  if (overflow() || sum_ % kDecimalUnit != 0) return false;
   const int128_t q = sum_ / kDecimalUnit;
   if (q < std::numeric_limits<int64_t>::min() || q > std::numeric_limits<int64_t>::max()) return false;
   out = static_cast<int64_t>(q);
   return true;
 }
 
-// Layout: u8 overflow flag, then the sum as a two's complement i128 (two u64, low first).
+// Layout: u8 overflow flag, then the sum as a two's complement i128 (two u64, low first;
+// 0 when overflowed).
 void DecimalSum::save(std::string& out) const {
-  put<uint8_t>(out, overflow_);
-  put<uint64_t>(out, static_cast<uint64_t>(sum_));
-  put<uint64_t>(out, static_cast<uint64_t>(static_cast<uint128_t>(sum_) >> 64));
+  const int128_t sum = overflow() ? 0 : sum_;
+  put<uint8_t>(out, overflow());
+  put<uint64_t>(out, static_cast<uint64_t>(sum));
+  put<uint64_t>(out, static_cast<uint64_t>(static_cast<uint128_t>(sum) >> 64));
 }
 
 bool DecimalSum::load(std::string_view& in) {
@@ -678,8 +677,8 @@ bool DecimalSum::load(std::string_view& in) {
   if (!r.get(flag) || !r.get(lo) || !r.get(hi) || flag > 1) return false;
   const auto sum = static_cast<int128_t>((uint128_t(hi) << 64) | lo);
   if (flag && sum != 0) return false;  // an overflowed state has no sum
-  sum_ = sum;
-  overflow_ = flag;
+  if (!flag && sum == kOverflowed) return false;  // add and merge never leave this sum
+  sum_ = flag ? kOverflowed : sum;
   in = r.rest();
   return true;
 }

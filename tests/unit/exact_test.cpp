@@ -980,6 +980,22 @@ TEST_CASE("DecimalSum: overflow is sticky") {
   u.add_int(INT64_MIN);
   for (int k = 0; k < 40 && !u.overflow(); ++k) u.merge(u);
   CHECK(u.overflow());
+  // int128's least value is the overflow marker: a sum that lands on it is overflowed,
+  // one unit above it is not; a saved state claiming that sum does not load.
+  DecimalSum low;
+  low.add(INT64_MIN, 9);                                   // -2^63 units
+  for (int k = 0; k < 63; ++k) low.merge(low);             // -2^126
+  DecimalSum above = low;
+  above.add(1, 9);                                         // -2^126 + 1
+  above.merge(low);                                        // -2^127 + 1
+  CHECK(!above.overflow());
+  low.merge(low);                                          // -2^127
+  CHECK(low.overflow());
+  std::string marker = saved(above);
+  marker[1] = 0;                                           // -2^127 + 1 -> -2^127, flag 0
+  DecimalSum m;
+  std::string_view min_in(marker);
+  CHECK(!m.load(min_in));
   // Just below the limit no overflow: 2^126 / 10^9 units fit.
   DecimalSum edge;
   edge.add_int(INT64_MAX);

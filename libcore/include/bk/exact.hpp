@@ -127,7 +127,7 @@ class DecimalSum {
   void add(int64_t m, int k);  // precondition 0 <= k <= 9
   void add_int(int64_t v) { add(v, 0); }
   void merge(const DecimalSum& o);
-  bool overflow() const { return overflow_; }
+  bool overflow() const { return sum_ == kOverflowed; }
   double value() const;               // correctly rounded double of the exact decimal sum
   double mean(uint64_t n) const;      // exact decimal sum / n, rounded once (n == 0: NaN)
   bool as_int64(int64_t& out) const;  // true when the sum is a whole number that fits int64
@@ -135,8 +135,10 @@ class DecimalSum {
   bool load(std::string_view& in);
 
  private:
-  int128_t sum_ = 0;  // units of 10^-9; 0 once overflow_ is set, so the state stays canonical
-  bool overflow_ = false;
+  // The sum in units of 10^-9, or kOverflowed once it left int128 (or reached its least
+  // value): a marker instead of a flag keeps the state 16 bytes (a NumberSum one cache line).
+  static constexpr int128_t kOverflowed = static_cast<int128_t>(static_cast<uint128_t>(1) << 127);
+  int128_t sum_ = 0;
 };
 
 // Whether x is the double a decimal m / 10^k (0 <= k <= 9) reads as: the decimal as
@@ -151,10 +153,10 @@ bool short_decimal(double x, int& k, int64_t& m);
 // compute it: as decimals while every value is a short decimal (7.416 + 0.583 is
 // 7.999), else the exact sum of the doubles (ExactSum); integers are both. Adding in
 // any order, or merging in any order, gives the same results and the same save() bytes.
-struct NumberSum {
-  int64_t n = 0;  // values added
+struct NumberSum {  // 64 bytes: one cache line (the order of the members packs it)
   DecimalSum dec;
   ExactSum bin;
+  int64_t n = 0;             // values added
   bool non_decimal = false;  // a value was not a short decimal: bin is the answer
 
   void add_int(int64_t v) {
@@ -311,12 +313,10 @@ inline void DecimalSum::add(int64_t m, int k) {
   static constexpr int64_t kScale[kMaxScale + 1] = {1000000000, 100000000, 10000000, 1000000, 100000,
                                                     10000,      1000,      100,      10,      1};
   assert(k >= 0 && k <= kMaxScale);
-  if (overflow_) return;
+  if (sum_ == kOverflowed) return;
   // |m| * 10^9 < 2^93: the product never overflows; only the sum can.
-  if (__builtin_add_overflow(sum_, static_cast<int128_t>(m) * kScale[k], &sum_)) {
-    overflow_ = true;
-    sum_ = 0;  // the wrapped sum means nothing; 0 keeps the state canonical
-  }
+  if (__builtin_add_overflow(sum_, static_cast<int128_t>(m) * kScale[k], &sum_)) sum_ = kOverflowed;
+  // (a sum landing on int128's least value reads as overflowed too: it is that far out)
 }
 
 }  // namespace bk
