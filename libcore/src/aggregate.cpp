@@ -329,67 +329,56 @@ class Engine {
     int64_t n = static_cast<int64_t>(order.size());
     size_t nbatches = static_cast<size_t>((n + kOutputRows - 1) / kOutputRows);
     if (opts_.partial || nbatches == 0) nbatches = std::max<size_t>(nbatches, 1);
-    std::vector<Batch> batches(nbatches);
-    std::vector<std::exception_ptr> errors(nbatches);
-    oneapi::tbb::parallel_for(size_t(0), nbatches, [&](size_t k) {
-      try {
-        int64_t lo = static_cast<int64_t>(k) * kOutputRows, hi = std::min(n, lo + kOutputRows);
-        Batch& b = batches[k];
-        if (opts_.partial) {
-          b = state_batch(order.data() + lo, hi - lo, k == 0);
-          return;
+    // Each output batch finished and written as soon as its turn comes (the writing
+    // of one overlaps the finishing of the next).
+    rows_out += write_batches(writer, nbatches, [&](size_t k) {
+      int64_t lo = static_cast<int64_t>(k) * kOutputRows, hi = std::min(n, lo + kOutputRows);
+      if (opts_.partial) return state_batch(order.data() + lo, hi - lo, k == 0);
+      Batch b;
+      b.rows = hi - lo;
+      std::vector<Column> kcols(spec_.keys.size());
+      for (size_t c = 0; c < kcols.size(); ++c) kcols[c].type = key_types[c];
+      for (int64_t i = lo; i < hi; ++i) {
+        if (i + 8 < hi) {
+          std::string_view ahead = parts_[order[i + 8].part]->key(order[i + 8].gid);
+          __builtin_prefetch(ahead.data());
         }
-        b.rows = hi - lo;
-        std::vector<Column> kcols(spec_.keys.size());
-        for (size_t c = 0; c < kcols.size(); ++c) kcols[c].type = key_types[c];
-        for (int64_t i = lo; i < hi; ++i) {
-          if (i + 8 < hi) {
-            std::string_view ahead = parts_[order[i + 8].part]->key(order[i + 8].gid);
-            __builtin_prefetch(ahead.data());
-          }
-          std::string_view key = parts_[order[i].part]->key(order[i].gid);
-          for (size_t c = 0; c < kcols.size(); ++c)
-            if (!decode_key_part(key, key_types[c], kcols[c]))
-              throw Error("internal error: a group key does not decode");
-        }
-        for (size_t c = 0; c < kcols.size(); ++c) b.add_column(spec_.keys[c].name, std::move(kcols[c]));
-        for (size_t c = 0; c < spec_.calls.size(); ++c) {
-          Column col;
-          col.type = call_types[c];
-          const Call& call = spec_.calls[c];
-          constexpr int64_t kAhead = 8;
-          for (int64_t i = lo; i < hi; ++i) {
-            if (i + kAhead < hi) parts_[order[i + kAhead].part]->states[call.state]->prefetch(order[i + kAhead].gid);
-            finish(call, *parts_[order[i].part]->states[call.state], order[i].gid, col);
-          }
-          b.add_column(call.hidden, std::move(col));
-        }
-        // Expressions first; then outputs that are one aggregate alone take its column
-        // (a copy when another output or --having reads it too).
-        std::vector<Column> outs(spec_.outputs.size());
-        for (size_t o = 0; o < outs.size(); ++o)
-          if (spec_.outputs[o].hidden.empty()) outs[o] = spec_.outputs[o].expr.eval(b);
-        for (size_t o = 0; o < outs.size(); ++o) {
-          const std::string& h = spec_.outputs[o].hidden;
-          if (h.empty()) continue;
-          bool shared = spec_.having.has_value();
-          for (size_t p = o + 1; p < outs.size(); ++p) shared |= spec_.outputs[p].hidden == h;
-          int64_t k = b.find(h);
-          outs[o] = shared ? b.columns[k] : std::move(b.columns[k]);
-        }
-        for (size_t o = 0; o < outs.size(); ++o) b.add_column(spec_.outputs[o].name, std::move(outs[o]));
-        if (spec_.having) filter_rows(b, spec_.having->eval_filter(b));
-        std::vector<std::string> names;
-        for (const auto& key : spec_.keys) names.push_back(key.name);
-        for (const auto& out : spec_.outputs) names.push_back(out.name);
-        b = select_columns(std::move(b), names);
-      } catch (...) {
-        errors[k] = std::current_exception();
+        std::string_view key = parts_[order[i].part]->key(order[i].gid);
+        for (size_t c = 0; c < kcols.size(); ++c)
+          if (!decode_key_part(key, key_types[c], kcols[c])) throw Error("internal error: a group key does not decode");
       }
+      for (size_t c = 0; c < kcols.size(); ++c) b.add_column(spec_.keys[c].name, std::move(kcols[c]));
+      for (size_t c = 0; c < spec_.calls.size(); ++c) {
+        Column col;
+        col.type = call_types[c];
+        const Call& call = spec_.calls[c];
+        constexpr int64_t kAhead = 8;
+        for (int64_t i = lo; i < hi; ++i) {
+          if (i + kAhead < hi) parts_[order[i + kAhead].part]->states[call.state]->prefetch(order[i + kAhead].gid);
+          finish(call, *parts_[order[i].part]->states[call.state], order[i].gid, col);
+        }
+        b.add_column(call.hidden, std::move(col));
+      }
+      // Expressions first; then outputs that are one aggregate alone take its column
+      // (a copy when another output or --having reads it too).
+      std::vector<Column> outs(spec_.outputs.size());
+      for (size_t o = 0; o < outs.size(); ++o)
+        if (spec_.outputs[o].hidden.empty()) outs[o] = spec_.outputs[o].expr.eval(b);
+      for (size_t o = 0; o < outs.size(); ++o) {
+        const std::string& h = spec_.outputs[o].hidden;
+        if (h.empty()) continue;
+        bool shared = spec_.having.has_value();
+        for (size_t p = o + 1; p < outs.size(); ++p) shared |= spec_.outputs[p].hidden == h;
+        int64_t k = b.find(h);
+        outs[o] = shared ? b.columns[k] : std::move(b.columns[k]);
+      }
+      for (size_t o = 0; o < outs.size(); ++o) b.add_column(spec_.outputs[o].name, std::move(outs[o]));
+      if (spec_.having) filter_rows(b, spec_.having->eval_filter(b));
+      std::vector<std::string> names;
+      for (const auto& key : spec_.keys) names.push_back(key.name);
+      for (const auto& out : spec_.outputs) names.push_back(out.name);
+      return select_columns(std::move(b), names);
     });
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-    rows_out += write_batches(writer, batches);
     writer.finish();
   }
 
@@ -491,10 +480,6 @@ class Engine {
       t.resize_states();
       f(t, rows.data() + lo, gid.data() + lo, static_cast<int64_t>(hi - lo));
     }
-  }
-
-  void record_masks(int64_t seq, Masks m) {
-    pending_.put(seq, std::move(m));
   }
 
   Batch state_batch(const Ref* r, int64_t n, bool first) {

@@ -1,8 +1,10 @@
 #include "bk/write.hpp"
 
-#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -94,7 +96,9 @@ inline char* put_csv_field(char* p, std::string_view s, char delim) {
   for (; i + 8 <= n; i += 8) {
     uint64_t x;
     std::memcpy(&x, d + i, 8);
-    if (text::has_byte(x, static_cast<unsigned char>(delim)) | text::has_byte(x, '"') | text::has_byte(x, '\n') | text::has_byte(x, '\r')) break;
+    if (text::has_byte(x, static_cast<unsigned char>(delim)) | text::has_byte(x, '"') | text::has_byte(x, '\n') |
+        text::has_byte(x, '\r'))
+      break;
   }
   for (; i < n; ++i)
     if (d[i] == delim || d[i] == '"' || d[i] == '\n' || d[i] == '\r') break;
@@ -172,7 +176,7 @@ class DelimitedWriter : public Writer {
         if (row == c.size()) row = 0;
         int64_t line = static_cast<int64_t>(b.lines.size()) > row ? b.first_line + b.lines[row] - 1 : b.first_line;
         throw Error(concat("field '", b.names[k], "' first appears after the ", delim_ == '\t' ? "TSV" : "CSV",
-                        " header was written"),
+                           " header was written"),
                     "name every output field with --select")
             .at(b.source, line);
       }
@@ -267,8 +271,10 @@ size_t encode_ndjson_at(const Batch& b, std::string& out, size_t start) {
   for (size_t k = 0; k < keys.size(); ++k) {
     fixed += kSlot + keys[k].size();
     const Column& c = b.columns[k];
-    if (c.type == Type::String || c.type == Type::Json) texts.push_back(&c);
-    else fixed += 48;
+    if (c.type == Type::String || c.type == Type::Json)
+      texts.push_back(&c);
+    else
+      fixed += 48;
   }
   RawOut w(out, start);
   for (int64_t i = 0; i < b.rows; ++i) {
@@ -281,8 +287,10 @@ size_t encode_ndjson_at(const Batch& b, std::string& out, size_t start) {
     }
     for (size_t k = 0; k < keys.size(); ++k) {
       const size_t klen = keys[k].size();
-      if (klen <= kSlot) std::memcpy(p, slots.data() + k * kSlot, kSlot);
-      else std::memcpy(p, keys[k].data(), klen);
+      if (klen <= kSlot)
+        std::memcpy(p, slots.data() + k * kSlot, kSlot);
+      else
+        std::memcpy(p, keys[k].data(), klen);
       p += klen;
       p = put_json_value(p, b.columns[k], i);
     }
@@ -318,8 +326,10 @@ size_t encode_delimited_at(const Batch& b, char delim, std::string& out, size_t 
   size_t fixed = b.columns.size() + 1;
   std::vector<const Column*> strings;
   for (const auto& c : b.columns) {
-    if (c.type == Type::String || c.type == Type::Json) strings.push_back(&c);
-    else fixed += 48;
+    if (c.type == Type::String || c.type == Type::Json)
+      strings.push_back(&c);
+    else
+      fixed += 48;
   }
   for (int64_t i = 0; i < b.rows; ++i) {
     size_t room = fixed;
@@ -339,25 +349,68 @@ size_t encode_delimited_at(const Batch& b, char delim, std::string& out, size_t 
 void encode_delimited(const Batch& b, char delim, std::string& out) {
   out.resize(encode_delimited_at(b, delim, out, out.size()));
 }
-void encode_delimited(const Batch& b, char delim, Encoded& enc) { enc.used = encode_delimited_at(b, delim, enc.bytes, 0); }
+void encode_delimited(const Batch& b, char delim, Encoded& enc) {
+  enc.used = encode_delimited_at(b, delim, enc.bytes, 0);
+}
 
 int64_t write_batches(Writer& w, std::vector<Batch>& batches) {
-  for (auto& b : batches) w.prepare(b);
-  std::vector<Encoded> encoded(batches.size());
-  std::vector<std::exception_ptr> errors(batches.size());
-  oneapi::tbb::parallel_for(size_t(0), batches.size(), [&](size_t k) {
-    try {
-      w.encode(batches[k], encoded[k]);
-    } catch (...) {
-      errors[k] = std::current_exception();
-    }
-  });
+  return write_batches(w, batches.size(), [&](size_t k) { return std::move(batches[k]); });
+}
+
+int64_t write_batches(Writer& w, size_t n, const std::function<Batch(size_t)>& make) {
+  using namespace oneapi::tbb;
+  struct Item {
+    Batch b;
+    Encoded enc;
+    std::exception_ptr error;
+  };
+  std::vector<std::unique_ptr<Item>> items(n);  // in flight; freed once emitted
+  size_t next = 0;
   int64_t rows = 0;
-  for (size_t k = 0; k < batches.size(); ++k) {
-    if (errors[k]) std::rethrow_exception(errors[k]);
-    w.emit(batches[k], encoded[k]);
-    rows += batches[k].rows;
-  }
+  // The first batch (in order) that failed: those after it need no more work, those
+  // before it are finished, so the error thrown is always the first in order.
+  std::atomic<size_t> first_failed{n};
+  auto fail = [&](Item& it, size_t k) {
+    it.error = std::current_exception();
+    size_t f = first_failed.load();
+    while (k < f && !first_failed.compare_exchange_weak(f, k)) {
+    }
+  };
+  // Runs step on batch k unless it or a batch before it failed.
+  auto stage = [&](auto step) {
+    return [&, step](size_t k) {
+      Item& it = *items[k];
+      if (!it.error && k < first_failed.load()) {
+        try {
+          step(it, k);
+        } catch (...) {
+          fail(it, k);
+        }
+      }
+      return k;
+    };
+  };
+  const size_t tokens = std::max<size_t>(4, 3 * static_cast<size_t>(this_task_arena::max_concurrency()));
+  parallel_pipeline(
+      tokens,
+      make_filter<void, size_t>(filter_mode::serial_in_order,
+                                [&](flow_control& fc) -> size_t {
+                                  if (next == n) {
+                                    fc.stop();
+                                    return 0;
+                                  }
+                                  items[next] = std::make_unique<Item>();
+                                  return next++;
+                                }) &
+          make_filter<size_t, size_t>(filter_mode::parallel, stage([&](Item& it, size_t k) { it.b = make(k); })) &
+          make_filter<size_t, size_t>(filter_mode::serial_in_order, stage([&](Item& it, size_t) { w.prepare(it.b); })) &
+          make_filter<size_t, size_t>(filter_mode::parallel, stage([&](Item& it, size_t) { w.encode(it.b, it.enc); })) &
+          make_filter<size_t, void>(filter_mode::serial_in_order, [&](size_t k) {
+            std::unique_ptr<Item> it = std::move(items[k]);
+            if (it->error) std::rethrow_exception(it->error);  // every batch before it is written
+            w.emit(it->b, it->enc);
+            rows += it->b.rows;
+          }));
   return rows;
 }
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "helpers.hpp"
@@ -381,4 +383,52 @@ TEST_CASE("doubles print as std::to_chars does, through the decimal fast path or
     if (got != want && bad++ < 5) CHECK(got == want);
   }
   CHECK(bad == 0);
+}
+
+TEST_CASE("write_batches(n, make): batches made in parallel are written in order") {
+  Output out(Output::Memory{});
+  auto w = make_writer(Format::Csv, out);
+  std::string want = "x\n";
+  for (int k = 0; k < 200; ++k) want += std::to_string(k) + ".5\n";
+  CHECK(write_batches(*w, 200, [](size_t k) { return one_float(static_cast<double>(k) + 0.5); }) == 200);
+  w->finish();
+  CHECK(out.take() == want);
+}
+
+TEST_CASE("write_batches(n, make): the first failing batch in order is thrown, after the ones before it") {
+  // Batch 7 fails at once; batch 3 fails only after a wait, so it fails later in time
+  // but first in order: its error is the one thrown, with batches 0-2 written.
+  for (int round = 0; round < 20; ++round) {
+    Output out(Output::Memory{});
+    auto w = make_writer(Format::Csv, out);
+    std::string error;
+    try {
+      write_batches(*w, 40, [](size_t k) {
+        if (k == 3) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          throw Error("batch 3");
+        }
+        if (k == 7) throw Error("batch 7");
+        return one_float(static_cast<double>(k));
+      });
+    } catch (const Error& e) {
+      error = e.what();
+    }
+    CHECK(error == "batch 3");
+    CHECK(out.take() == "x\n0.0\n1.0\n2.0\n");
+  }
+}
+
+TEST_CASE("write_batches(n, make): a batch the writer refuses is an error in order too") {
+  // CSV: a field the header lacks, in batch 2.
+  Output out(Output::Memory{});
+  auto w = make_writer(Format::Csv, out);
+  std::string error;
+  try {
+    write_batches(*w, 5, [](size_t k) { return k == 2 ? strings({"late"}, "y") : one_float(1.0); });
+  } catch (const Error& e) {
+    error = e.what();
+  }
+  CHECK(error.find("field 'y' first appears after the CSV header was written") != std::string::npos);
+  CHECK(out.take() == "x\n1.0\n1.0\n");
 }

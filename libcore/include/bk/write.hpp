@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,10 @@ std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& o
 // last stages would: prepare() in order, encode() in parallel, emit() in order.
 // Returns the rows written; the caller finishes the writer.
 int64_t write_batches(Writer& w, std::vector<Batch>& batches);
+// The same for n batches made by make(k) in parallel: each is emitted as soon as its
+// turn comes, so writing overlaps making and encoding the ones after it. An error
+// making, preparing or encoding batch k is thrown once the batches before k are emitted.
+int64_t write_batches(Writer& w, size_t n, const std::function<Batch(size_t)>& make);
 
 // One batch as NDJSON / CSV / TSV text (the header row not included), appended to
 // out; the Encoded forms write from the start of enc.bytes and set enc.used.
