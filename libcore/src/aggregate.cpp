@@ -339,6 +339,7 @@ class Engine {
       std::vector<Column> kcols(spec_.keys.size());
       for (size_t c = 0; c < kcols.size(); ++c) kcols[c].type = key_types[c];
       for (int64_t i = lo; i < hi; ++i) {
+        if (i + 16 < hi) parts_[order[i + 16].part]->index.prefetch_bounds(order[i + 16].gid);
         if (i + 8 < hi) {
           std::string_view ahead = parts_[order[i + 8].part]->key(order[i + 8].gid);
           __builtin_prefetch(ahead.data());
