@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -72,6 +74,53 @@ TEST_CASE("encode_keys: several parts per row; skip_nulls leaves out rows with a
   CHECK(some.key(0) == some.key(1));  // 1 and 1.0
   CHECK(some.hashes[0] == some.hashes[1]);
   CHECK(all.key(1) != all.key(0));
+}
+
+// encode_keys sizes every key first and writes the parts in place: its keys must be the
+// parts encode_key_part writes, one after another, for every type and kind of value.
+TEST_CASE("encode_keys: the same bytes as encode_key_part part by part, every type, any range") {
+  const double inf = std::numeric_limits<double>::infinity();
+  Column f, i, t, bo, s_clean, s_nul, j, nul;
+  for (double v : {1.5, -0.0, std::nan(""), inf, -inf, 1e300, -2.0, 0.25}) f.append_double(v);
+  for (int64_t v : {int64_t{5}, INT64_MIN, INT64_MAX, int64_t{0}, int64_t{-7}, int64_t{1}, int64_t{2}, int64_t{3}})
+    i.append_int(v);
+  for (int k = 0; k < 8; ++k) t.append_timestamp(1700000000000000 + k);
+  for (int k = 0; k < 8; ++k) bo.append_bool(k % 3 == 0);
+  for (const std::string& v : {"m-000001"s, ""s, "x"s, "longer than eight bytes"s, "ü"s, "a"s, "b"s, "c"s})
+    s_clean.append_string(v);
+  for (const std::string& v : {"a"s, "b\0c"s, "\0"s, ""s, "d"s, "e"s, "f\0"s, "g"s}) s_nul.append_string(v);
+  for (const std::string& v : {"{}"s, "[1]"s, "\"q\""s, "1"s, "2"s, "3"s, "4"s, "5"s}) j.append_json(v);
+  for (int k = 0; k < 8; ++k) nul.append_null();
+  f.append_null(), i.append_null(), t.append_null(), bo.append_null();  // row 8: nulls
+  s_clean.append_string("z"), s_nul.append_null(), j.append_null(), nul.append_null();
+  std::vector<const Column*> cols{&f, &i, &t, &bo, &s_clean, &s_nul, &j, &nul};
+  for (auto [begin, end] : {std::pair{0, 9}, std::pair{0, 1}, std::pair{2, 6}, std::pair{6, 9}, std::pair{4, 4}}) {
+    for (bool skip : {false, true}) {
+      // Every subset of the columns (as the tools' key lists), the string columns alone too.
+      for (unsigned mask = 1; mask < (1u << cols.size()); mask += 7) {
+        std::vector<const Column*> pick;
+        for (size_t c = 0; c < cols.size(); ++c)
+          if (mask & (1u << c)) pick.push_back(cols[c]);
+        KeyRows got;
+        encode_keys(pick, begin, end, skip, got);
+        size_t j2 = 0;
+        for (int64_t r = begin; r < end; ++r) {
+          bool null = false;
+          for (const Column* c : pick) null |= !c->valid.get(r);
+          if (skip && null) continue;
+          std::string want;
+          for (const Column* c : pick) encode_key_part(want, *c, r);
+          INFO("rows [" << begin << ", " << end << ") mask " << mask << " row " << r);
+          REQUIRE(j2 < got.size());
+          CHECK(got.rows[j2] == static_cast<uint32_t>(r));
+          CHECK(got.key(j2) == want);
+          CHECK(got.hashes[j2] == hash_key(want));
+          ++j2;
+        }
+        CHECK(j2 == got.size());
+      }
+    }
+  }
 }
 
 TEST_CASE("KeyIndex: dense ids in order of addition; find; growth keeps every key") {
