@@ -254,28 +254,25 @@ class SumStates : public States {
   void resize(uint32_t g) override { s.resize(g); }
   void update(const uint32_t* gid, const uint32_t* row, int64_t rows, const Column* arg, const RowInfo&) override {
     const Column& c = *arg;
-    if (c.type == Type::Int64) {
-      for (int64_t j = 0; j < rows; ++j) {
-        const int64_t i = row[j];
-        if (!c.valid.get(i)) continue;
-        s[gid[j]].add_int(c.ints[i]);
-      }
-    } else if (c.type == Type::Float64) {
-      // A column whose values are all m / 10^k as written (chunk files) says so; else
-      // each value is asked (short_decimal), so the answer never depends on what
-      // else shares its block.
-      int k = c.decimals;
-      bool have_m = k >= 0 && k <= DecimalSum::kMaxScale && c.ints.size() == c.floats.size();
-      int guess = 0;
-      for (int64_t j = 0; j < rows; ++j) {
-        if (j + kAhead < rows) __builtin_prefetch(&s[gid[j + kAhead]]);  // one cache line
-        const int64_t i = row[j];
-        if (!c.valid.get(i)) continue;
-        if (have_m)
-          s[gid[j]].add_decimal(c.floats[i], c.ints[i], k, guess);
-        else
-          s[gid[j]].add_double(c.floats[i], guess);
-      }
+    if (c.type != Type::Int64 && c.type != Type::Float64) return;
+    const bool ints = c.type == Type::Int64;
+    // A float column whose values are all m / 10^k as written (chunk files) says so;
+    // else each value is asked (short_decimal), so the answer never depends on what
+    // else shares its block.
+    const int k = c.decimals;
+    const bool have_m = !ints && k >= 0 && k <= DecimalSum::kMaxScale && c.ints.size() == c.floats.size();
+    int guess = 0;
+    for (int64_t j = 0; j < rows; ++j) {
+      if (j + kAhead < rows) __builtin_prefetch(&s[gid[j + kAhead]]);  // one cache line
+      const int64_t i = row[j];
+      if (!c.valid.get(i)) continue;
+      NumberSum& t = s[gid[j]];
+      if (ints)
+        t.add_int(c.ints[i]);
+      else if (have_m)
+        t.add_decimal(c.floats[i], c.ints[i], k, guess);
+      else
+        t.add_double(c.floats[i], guess);
     }
   }
   void merge(uint32_t g, const States& src, uint32_t sg) override { s[g].merge(as<SumStates>(src).s[sg]); }

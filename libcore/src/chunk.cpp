@@ -633,7 +633,15 @@ void encode_column(const Column& col, uint64_t rows, std::string& schema, std::s
   put<uint64_t>(schema, static_cast<uint64_t>(stats.nulls));
 }
 
-// What decode_column and skip_column both read of a string or json column, checked alike.
+// What decode_column and skip_column both read, checked alike.
+
+// A non-null column's validity: its bitmap when it has nulls (else every row valid),
+// with as many nulls as the schema counts.
+void get_validity(Cursor& c, uint64_t nulls, uint64_t rows, Bitmap& valid) {
+  if (nulls > 0) get_bitmap(c, valid, rows);
+  else valid.resize(static_cast<int64_t>(rows), true);
+  if (static_cast<uint64_t>(valid.size() - valid.count()) != nulls) throw damaged("null count does not match");
+}
 
 // A dictionary's count and entries (views into the payload).
 std::vector<std::string_view> get_dictionary(Cursor& c) {
@@ -681,9 +689,7 @@ void decode_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint6
     col.valid.resize(static_cast<int64_t>(rows), false);
     return;
   }
-  if (nulls > 0) get_bitmap(c, col.valid, rows);
-  else col.valid.resize(static_cast<int64_t>(rows), true);
-  if (static_cast<uint64_t>(col.size() - col.valid.count()) != nulls) throw damaged("null count does not match");
+  get_validity(c, nulls, rows, col.valid);
   size_t n = static_cast<size_t>(rows);
   switch (type) {
     case Type::Null: break;
@@ -773,9 +779,7 @@ void skip_column(Cursor& c, Type type, uint8_t encoding, uint64_t nulls, uint64_
     return;
   }
   Bitmap valid;
-  if (nulls > 0) get_bitmap(c, valid, rows);
-  else valid.resize(static_cast<int64_t>(rows), true);
-  if (static_cast<uint64_t>(valid.size() - valid.count()) != nulls) throw damaged("null count does not match");
+  get_validity(c, nulls, rows, valid);
   const size_t n = static_cast<size_t>(rows);
   switch (type) {
     case Type::Null: break;

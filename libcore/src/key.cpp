@@ -266,15 +266,8 @@ void encode_keys(const std::vector<const Column*>& cols, int64_t begin, int64_t 
   std::vector<char> nul_free(cols.size());
   for (size_t k = 0; k < cols.size(); ++k) nul_free[k] = strings_nul_free(*cols[k], begin, end);
   out.ends.assign(n, 0);
-  for (size_t k = 0; k < cols.size(); ++k) {
-    const Column& c = *cols[k];
-    bool strings = c.type == Type::String || c.type == Type::Json;
-    if (strings && nul_free[k] && c.valid.count() == c.size()) {
-      for (size_t j = 0; j < n; ++j) out.ends[j] += static_cast<uint32_t>(3 + c.offsets[out.rows[j] + 1] - c.offsets[out.rows[j]]);
-    } else {
-      for (size_t j = 0; j < n; ++j) out.ends[j] += static_cast<uint32_t>(part_size(c, out.rows[j], nul_free[k]));
-    }
-  }
+  for (size_t k = 0; k < cols.size(); ++k)
+    for (size_t j = 0; j < n; ++j) out.ends[j] += static_cast<uint32_t>(part_size(*cols[k], out.rows[j], nul_free[k]));
   uint64_t total = 0;
   for (size_t j = 0; j < n; ++j) total += out.ends[j], out.ends[j] = static_cast<uint32_t>(total);
   if (total > UINT32_MAX) throw Error("the keys of one block take over 4 GiB", "read smaller blocks");

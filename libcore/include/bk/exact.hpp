@@ -316,7 +316,6 @@ inline void DecimalSum::add(int64_t m, int k) {
   if (sum_ == kOverflowed) return;
   // |m| * 10^9 < 2^93: the product never overflows; only the sum can.
   if (__builtin_add_overflow(sum_, static_cast<int128_t>(m) * kScale[k], &sum_)) sum_ = kOverflowed;
-  // (a sum landing on int128's least value reads as overflowed too: it is that far out)
 }
 
 }  // namespace bk
