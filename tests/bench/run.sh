@@ -3,7 +3,8 @@
 # would otherwise pick) on the same data and machine, and reports batchkit as a ratio to
 # DuckDB. batchkit is timed as a whole process (start-up included); DuckDB by the query's
 # own wall time as duck.sh reports it (Node.js start-up excluded), as in
-# shared/bench/README.md. Each side runs RUNS times; best and median are reported.
+# shared/bench/README.md. RUNS rounds, each running batchkit then DuckDB; the best and
+# median of each side are reported, and the median of the rounds' ratios.
 #
 # Prints a table and writes it as JSON lines to build/bench-results.ndjson (overwritten
 # each run). See tests/bench/README.md.
@@ -133,8 +134,8 @@ echo "runs:     $runs per workload and tool; batchkit $commit (whole process)$( 
 echo
 
 # --- The workloads ---------------------------------------------------------------------
-print_row() { printf '%-8s %9s %9s %11s %7s %9s %11s %6s\n' "$@"; }
-print_row workload bk_best bk_median rows/s MB/s duck_best duck_median ratio
+print_row() { printf '%-8s %9s %9s %11s %7s %9s %11s %6s %9s\n' "$@"; }
+print_row workload bk_best bk_median rows/s MB/s duck_best duck_median ratio pair_med
 tmp_results=$results.tmp-$$
 trap 'rm -f "$tmp_results"' EXIT
 : >"$tmp_results"
@@ -147,8 +148,12 @@ for id in "${selected[@]}"; do
     continue
   fi
 
-  # batchkit: whole-process wall time, RUNS times.
-  times=() log=$OUT/$id.log
+  # RUNS rounds, each batchkit then DuckDB, so a change of load on the machine falls on
+  # both sides alike. batchkit: whole-process wall time; DuckDB: the query's own time
+  # from duck.sh's stderr.
+  times=() dtimes=() ptimes=() ratios=() log=$OUT/$id.log dlog=$duck_out/$id.log
+  with_duck=0
+  ((duckdb)) && [[ ${duck_of[$id]} != - ]] && with_duck=1
   for ((i = 0; i < runs; i++)); do
     t0=$(now)
     if ! eval "${command_of[$id]}" >"$log" 2>&1; then
@@ -160,43 +165,45 @@ for id in "${selected[@]}"; do
     fi
     t1=$(now)
     times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    ((with_duck)) || continue
+    t0=$(now)
+    if ! "$duck" "${duck_of[$id]}" "$DATA" "$duck_out" >"$dlog" 2>&1; then
+      echo "  $id: duck.sh failed; see $dlog" >&2
+      tail -5 "$dlog" >&2
+      with_duck=0 dtimes=() ptimes=() ratios=()
+      continue
+    fi
+    t1=$(now)
+    dtimes+=("$(sed -n 's/^duckdb_query_seconds=//p' "$dlog" | tail -1)")
+    if ! [[ ${dtimes[-1]} =~ ^[0-9.]+$ ]] || awk -v d="${dtimes[-1]}" 'BEGIN { exit !(d <= 0) }'; then
+      echo "  $id: duck.sh gave no query time; see $dlog" >&2
+      with_duck=0 dtimes=() ptimes=() ratios=()
+      continue
+    fi
+    ptimes+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    ratios+=("$(awk -v b="${times[-1]}" -v d="${dtimes[-1]}" 'BEGIN { print b / d }')")
   done
   read -r bk_best bk_median < <(printf '%s\n' "${times[@]}" | best_median)
-
-  # DuckDB: the query's own time from duck.sh's stderr, RUNS times.
-  duck_best=- duck_median=- duck_proc_best=-
-  if ((duckdb)) && [[ ${duck_of[$id]} != - ]]; then
-    dtimes=() ptimes=() dlog=$duck_out/$id.log
-    for ((i = 0; i < runs; i++)); do
-      t0=$(now)
-      if ! "$duck" "${duck_of[$id]}" "$DATA" "$duck_out" >"$dlog" 2>&1; then
-        echo "  $id: duck.sh failed; see $dlog" >&2
-        tail -5 "$dlog" >&2
-        dtimes=()
-        break
-      fi
-      t1=$(now)
-      dtimes+=("$(sed -n 's/^duckdb_query_seconds=//p' "$dlog" | tail -1)")
-      ptimes+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
-    done
-    read_duck_version
-    if ((${#dtimes[@]})); then
-      read -r duck_best duck_median < <(printf '%s\n' "${dtimes[@]}" | best_median)
-      read -r duck_proc_best _ < <(printf '%s\n' "${ptimes[@]}" | best_median)
-    fi
+  duck_best=- duck_median=- duck_proc_best=- pair_median=-
+  read_duck_version
+  if ((${#dtimes[@]})); then
+    read -r duck_best duck_median < <(printf '%s\n' "${dtimes[@]}" | best_median)
+    read -r duck_proc_best _ < <(printf '%s\n' "${ptimes[@]}" | best_median)
+    read -r _ pair_median < <(printf '%s\n' "${ratios[@]}" | best_median)
   fi
 
   read -r rps mbps ratio < <(awk -v t="$bk_best" -v r="$rows" -v b="$input_bytes" -v d="$duck_best" \
     'BEGIN { printf "%.0f %.1f %s\n", r / t, b / t / 1e6, d == "-" ? "-" : sprintf("%.2f", t / d) }')
   print_row "$id" "$(fmt "$bk_best")" "$(fmt "$bk_median")" "$rps" "$mbps" \
-    "$(fmt "$duck_best")" "$(fmt "$duck_median")" "$ratio"
-  printf '{"workload":"%s","rows":%s,"input_bytes":%s,"runs":%s,"bk_best_s":%s,"bk_median_s":%s,"rows_per_s":%s,"mb_per_s":%s,"duckdb_best_s":%s,"duckdb_median_s":%s,"duckdb_process_best_s":%s,"ratio":%s,"nproc":%s,"cpu":"%s","commit":"%s","duckdb_version":%s,"date":"%s"}\n' \
+    "$(fmt "$duck_best")" "$(fmt "$duck_median")" "$ratio" "$([[ $pair_median == - ]] && echo - || printf '%.2f' "$pair_median")"
+  printf '{"workload":"%s","rows":%s,"input_bytes":%s,"runs":%s,"bk_best_s":%s,"bk_median_s":%s,"rows_per_s":%s,"mb_per_s":%s,"duckdb_best_s":%s,"duckdb_median_s":%s,"duckdb_process_best_s":%s,"ratio":%s,"pair_ratio_median":%s,"nproc":%s,"cpu":"%s","commit":"%s","duckdb_version":%s,"date":"%s"}\n' \
     "$id" "$rows" "$input_bytes" "$runs" "$bk_best" "$bk_median" "$rps" "$mbps" "$(json_num "$duck_best")" \
-    "$(json_num "$duck_median")" "$(json_num "$duck_proc_best")" "$(json_num "$ratio")" "$cores" "${cpu//\"/\\\"}" \
+    "$(json_num "$duck_median")" "$(json_num "$duck_proc_best")" "$(json_num "$ratio")" "$(json_num "$pair_median")" "$cores" "${cpu//\"/\\\"}" \
     "$commit" "$([[ $duck_version == - ]] && echo null || echo "\"$duck_version\"")" "$started" >>"$tmp_results"
 done
 mv "$tmp_results" "$results"
 echo
 echo "ratio = batchkit best (whole process) / DuckDB best (query only); below 1 means batchkit is faster."
+echo "pair_med = the median of each round's batchkit time / DuckDB time (the two run back to back)."
 echo "results: $results"
 exit $failed
