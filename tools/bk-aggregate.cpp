@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       ->type_name("EXPR");
   app.add_flag("--partial", o.partial, "Write mergeable aggregate states (a chunk file) instead of the result");
   app.add_flag("--merge", o.merge, "Read partial files (from --partial) and finish them into the result");
-  app.add_option("--codec", codec, "Chunk compression: zstd (default), zlib, none")->type_name("CODEC");
+  app.add_option("--codec", codec, "Chunk compression: zstd (default; none to a pipe), zlib, none")->type_name("CODEC");
   app.add_option("--stats", o.stats, "Write the run's counts (rows in, filtered, groups, rows out) as JSON to FILE")
       ->type_name("FILE");
   bk::cli::add_run_flags(app, common);
@@ -60,7 +60,7 @@ See man bk-aggregate, man 7 bk-expr, and man 7 bk for what every tool shares.
     o.output = common.output;
     o.output_format = common.output_format_value();
     o.output_format_given = app.count("-O") > 0;
-    o.codec = bk::chunk::parse_codec(codec);
+    if (app.count("--codec")) o.codec = bk::chunk::parse_codec(codec);
     bk::run_aggregate(ctx, o);
   });
 }

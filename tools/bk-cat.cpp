@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--tz", opts.tz, "Time zone of calendar functions (trunc, year, strftime ...): an IANA name; default UTC")
       ->type_name("ZONE");
   app.add_option("--head", opts.head, "Stop after N records")->type_name("N")->check(bk::cli::non_negative());
-  app.add_option("--codec", codec, "Chunk output compression: zstd (default), zlib, none")->type_name("CODEC");
+  app.add_option("--codec", codec, "Chunk output compression: zstd (default; none to a pipe), zlib, none")->type_name("CODEC");
   app.add_flag("--schema", schema, "Print the inputs' unified schema as JSON (chunk files: without decoding data)");
   app.add_flag("--stats", stats, "Print chunk files' rows, blocks, bytes and per-column nulls/min/max from the footer");
   app.add_flag("--verify", verify, "Decode chunk files (a dataset: each against its manifest), check every checksum; name the bad block, exit 1 on damage");
@@ -47,7 +47,7 @@ See man bk-cat, and man 7 bk for what every tool shares.
     opts.output_format = common.output_format_value();
     opts.output = common.output;
     if (!select.empty() || app.count("--select")) opts.select = bk::parse_field_list(select, "--select");
-    opts.codec = bk::chunk::parse_codec(codec);
+    if (app.count("--codec")) opts.codec = bk::chunk::parse_codec(codec);
     if (schema + stats + verify > 1) throw bk::Error::usage("--schema, --stats and --verify exclude each other");
     if (schema) opts.mode = bk::CatOptions::Mode::Schema;
     if (stats) opts.mode = bk::CatOptions::Mode::Stats;

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
       ->type_name("ACTION");
   app.add_option("--roll", roll, "With --dataset: read stdin on and on; commit a chunk every DURATION (5m) or ROWS (10000)")
       ->type_name("DURATION|ROWS");
-  app.add_option("--codec", codec, "Chunk compression: zstd (default), zlib, none")->type_name("CODEC");
+  app.add_option("--codec", codec, "Chunk compression: zstd (default; none to a pipe), zlib, none")->type_name("CODEC");
   bk::cli::add_run_flags(app, common);
   app.footer(R"(Examples:
   bk-ingest readings.ndjson --time ts -o r.bkc          typed chunk file, event time marked
@@ -123,7 +123,7 @@ See man bk-ingest, and man 7 bk for what every tool shares.
     o.read = common.read_options();
     o.output = common.output;
     o.output_format = common.output_format_value();
-    o.codec = bk::chunk::parse_codec(codec);
+    if (app.count("--codec")) o.codec = bk::chunk::parse_codec(codec);
     o.wait = !no_wait;
     if (app.count("--time-unit")) o.time_unit = bk::parse_epoch_unit(time_unit);
     if (app.count("--max-rejects")) parse_max_rejects(max_rejects, o);

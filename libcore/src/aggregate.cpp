@@ -639,7 +639,7 @@ void run_aggregate(Context& ctx, const AggregateOptions& given) {
 
   bk::Output out(o.output);
   WriteOptions wopts;
-  wopts.codec = o.codec;
+  wopts.codec = chunk_codec(o.codec, out);
   auto writer = make_writer(o.output_format, out, wopts);
   agg::Engine engine(spec, o);
   {

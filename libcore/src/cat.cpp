@@ -325,7 +325,7 @@ void run_cat(Context& ctx, const CatOptions& opts) {
     case Mode::Convert: {
       Output out(opts.output);
       WriteOptions wopts;
-      wopts.codec = opts.codec;
+      wopts.codec = chunk_codec(opts.codec, out);
       auto writer = make_writer(opts.output_format, out, wopts);
       PipelineSpec spec;
       spec.limit = opts.head;

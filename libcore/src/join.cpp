@@ -608,7 +608,7 @@ void run_join(Context& ctx, const JoinOptions& opts) {
   // The other side, streamed against it.
   Output out(opts.output);
   WriteOptions wopts;
-  wopts.codec = opts.codec.value_or(out.is_pipe() ? chunk::Codec::None : chunk::Codec::Zstd);
+  wopts.codec = chunk_codec(opts.codec, out);
   auto writer = make_writer(opts.output_format, out, wopts);
   Joiner joiner(spec, table, {opts.left, opts.right, opts.on});
   PipelineSpec ps;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ struct AggregateOptions {
   std::string output;      // "" or "-": stdout
   Format output_format = Format::Ndjson;
   bool output_format_given = false;
-  chunk::Codec codec = chunk::Codec::Zstd;
+  // Chunk output's compression; unset: zstd, except to a pipe (chunk_codec in write.hpp).
+  std::optional<chunk::Codec> codec;
   std::string stats;  // --stats FILE
 };
 

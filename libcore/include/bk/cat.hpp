@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,8 @@ struct CatOptions {
   std::vector<std::string> inputs;
   ReadOptions read;
   Format output_format = Format::Ndjson;
-  chunk::Codec codec = chunk::Codec::Zstd;
+  // Chunk output's compression; unset: zstd, except to a pipe (chunk_codec in write.hpp).
+  std::optional<chunk::Codec> codec;
   std::string output;               // "" or "-": stdout
   std::vector<std::string> select;  // empty: every field
   int64_t head = -1;                // -1: no limit

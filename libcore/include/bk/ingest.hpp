@@ -55,7 +55,9 @@ struct IngestOptions {
   ReadOptions read;
   std::string output;                 // "" or "-": stdout
   Format output_format = Format::Chunk;
-  chunk::Codec codec = chunk::Codec::Zstd;
+  // Chunk compression; unset: zstd, except for a stream to a pipe (chunk_codec in
+  // write.hpp). Dataset chunk files are always files.
+  std::optional<chunk::Codec> codec;
 
   Schema schema;                      // from --schema and --field
   std::string time_field;             // --time (wins over the schema's time_field)

@@ -33,8 +33,7 @@ struct JoinOptions {
   std::string tz;      // times without an offset, and --where's calendar functions; "" UTC
   std::string output;  // "" or "-": stdout
   Format output_format = Format::Ndjson;
-  // Chunk output's compression; unset: zstd, except to a pipe (none: the tool reading
-  // it decodes it at once, and compression would cost both sides time for nothing).
+  // Chunk output's compression; unset: zstd, except to a pipe (chunk_codec in write.hpp).
   std::optional<chunk::Codec> codec;
   std::string stats;  // --stats FILE
 };

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,13 @@ class NullWriter : public Writer {
 struct WriteOptions {
   chunk::Codec codec = chunk::Codec::Zstd;
 };
+
+// The compression of chunk output to `out` when the user chose none: zstd to a file,
+// none to a pipe or socket. What reads a pipe decodes each block at once, so
+// compressing it would cost both sides time for nothing.
+inline chunk::Codec chunk_codec(const std::optional<chunk::Codec>& chosen, const Output& out) {
+  return chosen.value_or(out.is_pipe() ? chunk::Codec::None : chunk::Codec::Zstd);
+}
 
 std::unique_ptr<Writer> make_writer(Format f, Output& out, const WriteOptions& opts = {});
 
