@@ -5,7 +5,7 @@
 int main(int argc, char** argv) {
   bk::cli::Common common;
   bk::AggregateOptions o;
-  std::string codec = "zstd";
+  std::string codec;
 
   CLI::App app{
       "Group records by key expressions and time windows and aggregate them: exact sums and means, "

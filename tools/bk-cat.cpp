@@ -5,7 +5,7 @@
 int main(int argc, char** argv) {
   bk::cli::Common common;
   bk::CatOptions opts;
-  std::string select, codec = "zstd";
+  std::string select, codec;
   bool schema = false, stats = false, verify = false;
 
   CLI::App app{"Read records (NDJSON, CSV, TSV, chunk; gzip or not) and write them as NDJSON, CSV, TSV or chunk.",

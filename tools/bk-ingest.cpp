@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   bk::cli::Common common;
   common.output_format = "chunk";
   bk::IngestOptions o;
-  std::string schema_file, time_unit, max_rejects, roll, codec = "zstd", on_changed = "fail";
+  std::string schema_file, time_unit, max_rejects, roll, codec, on_changed = "fail";
   std::vector<std::string> fields, renames, drops, dedup;
   bool no_wait = false;
 

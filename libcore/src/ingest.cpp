@@ -949,7 +949,7 @@ void run_dataset(Context& ctx, const IngestOptions& o, const Transform& t) {
     std::string tmp = ds.new_chunk_path();
     Output out(tmp, Output::InPlace{});
     WriteOptions wo;
-    wo.codec = o.codec.value_or(chunk::Codec::Zstd);
+    wo.codec = chunk_codec(o.codec, out);
     auto writer = make_writer(Format::Chunk, out, wo);
     try {
       ingest_pipeline(ctx, plan.inputs, o, t, sink, *writer);
@@ -1040,7 +1040,7 @@ void run_roll(Context& ctx, const IngestOptions& o, const Transform& t) {
       std::string tmp = ds.new_chunk_path();
       {
         Output out(tmp, Output::InPlace{});
-        auto writer = make_writer(Format::Chunk, out, WriteOptions{o.codec.value_or(chunk::Codec::Zstd)});
+        auto writer = make_writer(Format::Chunk, out, WriteOptions{chunk_codec(o.codec, out)});
         writer->prepare(b);
         Encoded enc;
         writer->encode(b, enc);

@@ -105,6 +105,7 @@ cat "$readings" "$devices" >/dev/null  # warm the page cache so run 1 is not the
 
 # --- Timing helpers --------------------------------------------------------------------
 now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }  # seconds from $1 to $2
 # best and median of the numbers on stdin, one a line
 best_median() {
   sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print v[1], m }'
@@ -164,7 +165,7 @@ for id in "${selected[@]}"; do
       continue 2
     fi
     t1=$(now)
-    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    times+=("$(elapsed "$t0" "$t1")")
     ((with_duck)) || continue
     t0=$(now)
     if ! "$duck" "${duck_of[$id]}" "$DATA" "$duck_out" >"$dlog" 2>&1; then
@@ -180,7 +181,7 @@ for id in "${selected[@]}"; do
       with_duck=0 dtimes=() ptimes=() ratios=()
       continue
     fi
-    ptimes+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    ptimes+=("$(elapsed "$t0" "$t1")")
     ratios+=("$(awk -v b="${times[-1]}" -v d="${dtimes[-1]}" 'BEGIN { print b / d }')")
   done
   read -r bk_best bk_median < <(printf '%s\n' "${times[@]}" | best_median)

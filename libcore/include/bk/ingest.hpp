@@ -55,8 +55,7 @@ struct IngestOptions {
   ReadOptions read;
   std::string output;                 // "" or "-": stdout
   Format output_format = Format::Chunk;
-  // Chunk compression; unset: zstd, except for a stream to a pipe (chunk_codec in
-  // write.hpp). Dataset chunk files are always files.
+  // Chunk compression; unset: zstd, except to a pipe (chunk_codec in write.hpp).
   std::optional<chunk::Codec> codec;
 
   Schema schema;                      // from --schema and --field
